@@ -48,6 +48,7 @@ var levels = map[string]int{
 	"internal/cli":      8,
 	"internal/archtest": 9,
 	"cmd":               9,
+	"hack":              9,
 }
 
 // heavy lists dependencies the scanner path must not pull in; they belong
