@@ -59,6 +59,9 @@ type Finding struct {
 	AdvisoryIDs []string `json:"advisoryIDs,omitempty"`
 
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Notes annotate without suppressing: a VEX "affected" or
+	// "under_investigation" statement, a dev-only dependency.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // PackageRef is the part of a package a finding needs to stand alone.
@@ -71,6 +74,8 @@ type PackageRef struct {
 	PURL          string    `json:"purl"`
 	Locations     []string  `json:"locations,omitempty"`
 	Layer         *LayerRef `json:"layer,omitempty"`
+	// Dev marks a development-only dependency from a lock file.
+	Dev bool `json:"dev,omitempty"`
 }
 
 // RefOf makes a PackageRef of p.
@@ -78,7 +83,7 @@ func RefOf(p *Package) PackageRef {
 	return PackageRef{
 		Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version,
 		SourceName: p.SourceName, SourceVersion: p.SourceVersion,
-		PURL: p.PURL, Locations: p.Locations, Layer: p.Layer,
+		PURL: p.PURL, Locations: p.Locations, Layer: p.Layer, Dev: p.Dev,
 	}
 }
 

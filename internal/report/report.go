@@ -1,6 +1,7 @@
 // Package report turns a model.Report (an SBOM when it has no findings)
 // into the formats users and pipelines read. Each format lives in its own
-// subpackage; New picks one by name.
+// subpackage (CycloneDX and SPDX share package sbom, which also decodes
+// SBOMs back into inventories); New picks one by name.
 package report
 
 import (
