@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,10 @@ const module = "github.com/bulwark-security/bulwark"
 var levels = map[string]int{
 	"internal/model":   0,
 	"internal/version": 0,
-	"internal/osv":     0,
+	// The semver core is shared by the npm, cargo and golang schemes.
+	"internal/version/semver": -1,
+	"internal/osv":            0,
+	"internal/cvss":           0,
 
 	"internal/image":   1,
 	"internal/catalog": 1,
@@ -36,6 +40,7 @@ var levels = map[string]int{
 	"internal/store/sqlite":   3,
 	"internal/store/postgres": 3,
 	"internal/report":         3,
+	"internal/enrich":         3,
 
 	"internal/ecosystem/all": 4,
 	"internal/scan":          5,
@@ -181,4 +186,4 @@ func TestScannerStaysLight(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
+func itoa(i int) string { return strconv.Itoa(i) }

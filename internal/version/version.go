@@ -6,7 +6,10 @@
 // A version that does not parse is an error, never "not affected".
 package version
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Comparator compares two versions of one scheme.
 type Comparator interface {
@@ -26,5 +29,44 @@ func For(scheme string) (Comparator, error) {
 	return c, nil
 }
 
-// schemes is filled in schemes.go, one entry per subpackage.
-var schemes = map[string]Comparator{}
+// InRange reports whether v lies in an advisory's affected range:
+// at or above introduced ("" or "0" means from the beginning), below fixed
+// (if set) and at or below lastAffected (if set). Any bound that does not
+// parse is an error, so that an unreadable range is reported rather than
+// read as "not affected".
+func InRange(c Comparator, v, introduced, fixed, lastAffected string) (bool, error) {
+	if c == nil {
+		return false, errors.New("version: nil comparator")
+	}
+	if (introduced == "" || introduced == "0") && fixed == "" && lastAffected == "" {
+		// No bound to compare with, but an unreadable version must still
+		// be reported.
+		if _, err := c.Compare(v, v); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	in := true
+	if introduced != "" && introduced != "0" {
+		r, err := c.Compare(v, introduced)
+		if err != nil {
+			return false, fmt.Errorf("introduced bound: %w", err)
+		}
+		in = r >= 0
+	}
+	if fixed != "" {
+		r, err := c.Compare(v, fixed)
+		if err != nil {
+			return false, fmt.Errorf("fixed bound: %w", err)
+		}
+		in = in && r < 0
+	}
+	if lastAffected != "" {
+		r, err := c.Compare(v, lastAffected)
+		if err != nil {
+			return false, fmt.Errorf("last_affected bound: %w", err)
+		}
+		in = in && r <= 0
+	}
+	return in, nil
+}
