@@ -123,7 +123,7 @@ type GoSymbols struct {
 type Affected struct {
 	VulnID string `json:"vulnID"`
 	// Namespace is where the package name lives: "debian:12",
-	// "ubuntu:22.04", "alpine:3.18", "rhel:9", "amazon:2023" for
+	// "ubuntu:22.04", "alpine:3.18", "redhat:9", "amazon:2023" for
 	// distributions; the ecosystem ("npm", "golang", "pypi", …) for
 	// language packages.
 	Namespace string `json:"namespace"`
