@@ -110,10 +110,15 @@ type GoBinary struct {
 	MainModule string `json:"mainModule,omitempty"`
 	// GoVersion is the toolchain that built the binary, e.g. "go1.21.5".
 	GoVersion string `json:"goVersion,omitempty"`
-	// Symbols are the fully qualified names of the functions linked into
-	// the binary ("golang.org/x/text/language.Parse",
-	// "gopkg.in/yaml.v2.(*decoder).unmarshal"). Empty when the binary is
-	// stripped of its symbol table; reachability is then unknown.
+	// Symbols are the sorted, fully qualified names of the functions
+	// linked into the binary, in the form Go vulnerability data uses:
+	// "IMPORTPATH.FUNC" or "IMPORTPATH.TYPE.METHOD", pointer receivers and
+	// type arguments dropped ("golang.org/x/text/language.Parse",
+	// "gopkg.in/yaml.v2.decoder.unmarshal"), closures with their compiler
+	// suffix ("PKG.FUNC.func1"). They come from the pclntab, which stripped
+	// binaries keep too, and include functions inlined into their callers.
+	// Empty when no function table was found; reachability is then
+	// unknown.
 	Symbols []string  `json:"symbols,omitempty"`
 	Layer   *LayerRef `json:"layer,omitempty"`
 }
