@@ -43,6 +43,9 @@ type Cataloger interface {
 	// Catalog parses one claimed file. Errors are per file: the walker
 	// records them in the plugin status and keeps any packages returned
 	// alongside the error (partial results).
+	// Layers are walked in parallel, so Catalog may run concurrently
+	// for files of different layers; keep no mutable state in the
+	// cataloger.
 	Catalog(ctx context.Context, in Input) (Result, error)
 }
 
@@ -54,8 +57,9 @@ type Input struct {
 	// returns.
 	Content io.ReaderAt
 	// Layer gives read-only access to other claimed files of the same
-	// layer that were read before this one (nil for directories, where
-	// Open reads the directory tree directly).
+	// layer that were read before this one and kept (small files, and
+	// files spooled to disk). For directory sources Open reads the
+	// directory tree itself, resolving symlinks inside it only.
 	Layer LayerView
 }
 

@@ -6,6 +6,7 @@ package image
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/bulwark-security/bulwark/internal/model"
@@ -24,6 +25,13 @@ type Image interface {
 	Close() error
 }
 
+// Rooted is implemented by sources that are a directory tree rather than
+// layers (the "dir:" source). Root is the directory; the image has no
+// layers and the tree is read in place.
+type Rooted interface {
+	Root() string
+}
+
 // Options control how a reference is resolved.
 type Options struct {
 	// Platform selects a manifest from an index: "os/arch[/variant]".
@@ -37,3 +45,36 @@ type Options struct {
 	// write. It is inside the cache dir.
 	TempDir string
 }
+
+// Errors callers branch on (the CLI maps them to exit codes). Every error
+// Open returns names the input; these are wrapped with %w.
+var (
+	// ErrBadReference: the reference cannot be parsed or names an
+	// unknown source kind.
+	ErrBadReference = errors.New("bad reference")
+	// ErrNotFound: the file, directory, tag or image does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrUnreachable: the Docker Engine or registry could not be reached.
+	ErrUnreachable = errors.New("unreachable")
+)
+
+// Source kinds recorded in model.Image.Source.
+const (
+	SourceDockerArchive = "docker-archive"
+	SourceOCILayout     = "oci-layout"
+	SourceOCIArchive    = "oci-archive"
+	SourceDaemon        = "docker-daemon"
+	SourceRegistry      = "registry"
+	SourceDir           = "dir"
+)
+
+// kindError carries one of the sentinels above for errors.Is without
+// repeating its text in the message.
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.err, e.kind} }
+func markErr(kind, err error) error  { return &kindError{kind: kind, err: err} }
