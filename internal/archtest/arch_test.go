@@ -52,6 +52,7 @@ var levels = map[string]int{
 	"internal/server":   7,
 	"internal/cli":      8,
 	"internal/archtest": 9,
+	"internal/accuracy": 9,
 	"cmd":               9,
 	"hack":              9,
 }

@@ -116,4 +116,11 @@ func newRoot(g *globals) *cobra.Command {
 }
 
 // commands is the one list of top-level commands; each lives in its own file.
-var commands = []func(*globals) *cobra.Command{}
+var commands = []func(*globals) *cobra.Command{
+	newSBOMCmd,
+	newCacheCmd,
+	newDBCmd,
+	newScanCmd,
+	newExplainCmd,
+	newAgentCmd,
+}
