@@ -123,6 +123,7 @@ func Coalesce(layers []model.Layer, results []*LayerResult, cats []Cataloger, de
 			}
 		}
 	}
+	out.Packages = mergeLockEvidence(out.Packages)
 	SortPackages(out.Packages)
 	sort.Slice(out.GoBinaries, func(i, j int) bool { return out.GoBinaries[i].Path < out.GoBinaries[j].Path })
 	out.Status = append(pluginStatus(cats, results), out.Status...)

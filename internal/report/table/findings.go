@@ -136,13 +136,17 @@ func summary(p *printer, r *model.Report, hidden int) {
 	}
 	parts := make([]string, 0, len(ratings))
 	for _, rt := range ratings {
-		parts = append(parts, p.paint(cond(counts[rt] > 0, severityCode(rt)), fmt.Sprintf("%d %s", counts[rt], strings.ToLower(string(rt)))))
+		label := strings.ToLower(string(rt))
+		if rt == model.RatingUnknown {
+			label = "unrated"
+		}
+		parts = append(parts, p.paint(cond(counts[rt] > 0, severityCode(rt)), fmt.Sprintf("%d %s", counts[rt], label)))
 	}
 	p.printf("Findings: %d (%s) · %d suppressed", open, strings.Join(parts, ", "), suppressed)
 	if hidden > 0 {
 		p.printf(" (hidden; --show-suppressed lists them)")
 	}
-	p.printf(" · %d unknown\n", len(r.Unknowns))
+	p.printf(" · %d package(s) not checked\n", len(r.Unknowns))
 	d := r.Decision
 	if d == nil {
 		return
