@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulwark-security/bulwark/internal/agent"
+	"github.com/bulwark-security/bulwark/internal/runtime"
+)
+
+// defaultProfileDir is where the agent keeps learned profiles.
+const defaultProfileDir = "/var/lib/bulwark/profiles"
+
+func newAgentCmd(g *globals) *cobra.Command {
+	var (
+		mode, server, dockerHost string
+		learnFor                 time.Duration
+		allEvents                bool
+		enforcers                []string
+	)
+	profiles := new(string)
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Watch what containers execute; learn, alert on and block the unexpected",
+		Long: `Run the node agent. It sees every exec through an eBPF tracepoint, attributes it
+to a container by cgroup, keys it by the container's image digest and judges it
+against that image's profile:
+
+  learn    record executables for --learn-for per image, save the profile, then alert
+  alert    report execs outside the profile, and drift (files not from the image)
+  enforce  deny them: EPERM via BPF LSM or fanotify where the kernel allows, SIGKILL otherwise
+
+Per-image modes in the profile files override --mode. Events are JSON lines on
+stdout (schema in docs/runtime.md). Needs root (CAP_SYS_ADMIN, CAP_BPF) and a
+kernel with BTF.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := runtime.ParseMode(mode)
+			if err != nil {
+				return usageErr(err)
+			}
+			if learnFor < 0 {
+				return usageErr(errors.New("--learn-for must not be negative"))
+			}
+			for _, e := range enforcers {
+				if !slices.Contains(agent.DefaultEnforcers, e) {
+					return usageErr(fmt.Errorf("--enforcers: unknown mechanism %q (want %s)", e, strings.Join(agent.DefaultEnforcers, ", ")))
+				}
+			}
+			docker, err := agent.NewDocker(dockerHost)
+			if err != nil {
+				return usageErr(err)
+			}
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			var sink agent.Sink = agent.NewJSONLines(g.stdout)
+			if server != "" {
+				sink = agent.Tee{sink, agent.NewServerSink(ctx, server)}
+			}
+			a, err := agent.New(ctx, agent.Options{
+				Mode: m, LearnFor: learnFor, Profiles: runtime.Dir(*profiles),
+				Runtime: docker, Sink: sink, Enforcers: enforcers, EmitAllowed: allEvents,
+			})
+			if err != nil {
+				return opErr(err)
+			}
+			defer a.Close()
+			g.log.Info("agent started", "mode", m, "enforcer", a.Enforcer(), "profiles", *profiles)
+			if m == runtime.ModeEnforce && a.Enforcer() == "" {
+				g.log.Warn("no enforcement mechanism works on this kernel; reporting only", "probes", fmt.Sprint(a.Probes()))
+			}
+			if err := a.Run(ctx); err != nil {
+				return opErr(err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&mode, "mode", string(runtime.ModeAlert), "default mode: learn, alert or enforce")
+	f.DurationVar(&learnFor, "learn-for", 15*time.Minute, "learning window per image in learn mode (0: until restarted in another mode)")
+	f.StringVar(&server, "server", "", "also send events to this Bulwark server URL")
+	f.StringVar(&dockerHost, "docker-host", "", "Docker Engine API (default $DOCKER_HOST or unix:///var/run/docker.sock)")
+	f.BoolVar(&allEvents, "all-events", false, "also report allowed execs outside learn mode")
+	f.StringSliceVar(&enforcers, "enforcers", nil, "enforcement mechanisms to probe, strongest first (default bpf-lsm,fanotify,bpf-signal)")
+	cmd.PersistentFlags().StringVar(profiles, "profiles", defaultProfileDir, "directory of profile files")
+	cmd.AddCommand(newAgentProfilesCmd(g, profiles))
+	return cmd
+}
