@@ -39,7 +39,7 @@ var _ feed.Feed = (*Feed)(nil)
 func (*Feed) Name() string { return "debian" }
 
 // Version implements feed.Feed.
-func (*Feed) Version() int { return 1 }
+func (*Feed) Version() int { return 2 }
 
 // Layout is where the feed's files are. In a bundle: debian/osv-*.jsonl
 // (OSV records, one per line), debian/tracker-api-<codename>-*/**.json
@@ -121,6 +121,7 @@ func (f *Feed) Parse(ctx context.Context, data *feed.Data, emit func(feed.Record
 				return nil
 			}
 			rec := feed.FromOSV(e, f.Name(), OSVEcosystem)
+			creditNVD(&rec)
 			if t, ok := tracker.vulns[rec.Vulnerability.ID]; ok {
 				rec.Affected = mergeAffected(t.Affected, rec.Affected)
 				if rec.Vulnerability.Details == "" {
@@ -220,4 +221,17 @@ func mergeAffected(tracker, fromOSV []model.Affected) []model.Affected {
 		}
 	}
 	return out
+}
+
+// creditNVD labels the CVSS vectors of Debian's OSV records as NVD's: the
+// Debian security team rates issues only with its urgency words, and the
+// export copies the vectors from NVD. Saying so keeps the severity source
+// shown to users truthful ("nvd", the fallback, not the vendor).
+func creditNVD(rec *feed.Record) {
+	for i := range rec.Vulnerability.Severities {
+		s := &rec.Vulnerability.Severities[i]
+		if strings.HasPrefix(s.Type, "CVSS") {
+			s.Source = "nvd"
+		}
+	}
 }
