@@ -42,11 +42,18 @@ var levels = map[string]int{
 	"internal/report":         3,
 	"internal/enrich":         3,
 
+	// The SQL both server stores share, their conformance suite, and the
+	// PostgreSQL test helper.
+	"internal/store/sqlstore":        2,
+	"internal/store/storetest":       3,
+	"internal/store/postgres/pgtest": 4,
+
 	"internal/ecosystem/all": 4,
 	"internal/scan":          5,
 
 	"internal/rescan":    6,
 	"internal/admission": 6,
+	"internal/kube":      6,
 	"internal/agent":     6,
 
 	"internal/server":   7,
