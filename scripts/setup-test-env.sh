@@ -12,15 +12,32 @@ die() { log "ERROR: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (installs Debian packages and starts dockerd)"
 
-pkgs=(docker.io docker-registry skopeo debootstrap npm rpm python3-rpm apache2-utils time dpkg-dev zstd)
+# Each Debian package with a probe that says it is already there: some tools (node/npm, for one) may come from
+# outside Debian's packages, and reinstalling them through apt would conflict.
+probes=(
+  "docker.io:command -v dockerd"
+  "docker-registry:command -v docker-registry"
+  "skopeo:command -v skopeo"
+  "debootstrap:command -v debootstrap"
+  "npm:command -v npm"
+  "rpm:command -v rpm"
+  "python3-rpm:python3 -c 'import rpm'"
+  "apache2-utils:command -v htpasswd"
+  "time:test -x /usr/bin/time"
+  "dpkg-dev:command -v dpkg-architecture"
+  "zstd:command -v zstd"
+  "curl:command -v curl"
+)
 missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for entry in "${probes[@]}"; do
+  pkg=${entry%%:*} probe=${entry#*:}
+  bash -c "$probe" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "apt-get install ${missing[*]} failed"
 fi
 # The Debian registry package starts a service on :5000 that tests do not use.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
