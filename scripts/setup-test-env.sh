@@ -21,7 +21,7 @@ probes=(
   "debootstrap:command -v debootstrap"
   "npm:command -v npm"
   "rpm:command -v rpm"
-  "python3-rpm:python3 -c 'import rpm'"
+  "python3-rpm:/usr/bin/python3 -c 'import rpm'"
   "apache2-utils:command -v htpasswd"
   "time:test -x /usr/bin/time"
   "dpkg-dev:command -v dpkg-architecture"
