@@ -60,4 +60,5 @@ elif [ "${CI:-}" = true ]; then
 else
   log "no shared test data at $shared: integration tests that need it will fail; set BULWARK_SHARED"
 fi
+eval "$(scripts/start-postgres.sh)"  # PostgreSQL for the server store tests; URL in /tmp/bulwark-test-postgres.url
 log "ready"

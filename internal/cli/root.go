@@ -123,4 +123,7 @@ var commands = []func(*globals) *cobra.Command{
 	newScanCmd,
 	newExplainCmd,
 	newAgentCmd,
+	newServerCmd,
+	newImagesCmd,
+	newAffectedCmd,
 }

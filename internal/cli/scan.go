@@ -53,6 +53,7 @@ type scanOptions struct {
 	showUnreachable bool
 	timeout         time.Duration
 	diff            string
+	push            pushOptions
 }
 
 func (o *scanOptions) addFlags(f *pflag.FlagSet) {
@@ -72,6 +73,7 @@ func (o *scanOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.showUnreachable, "show-unreachable", false, "report Go findings whose vulnerable functions are not linked into the binary as normal findings")
 	f.DurationVar(&o.timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	f.StringVar(&o.diff, "diff", "", "a previous JSON report: also print what is new and what was resolved since then")
+	o.push.addFlags(f)
 }
 
 // loaded are the inputs a scan reads before matching.
@@ -197,6 +199,9 @@ func (o *scanOptions) run(ctx context.Context, g *globals, l *loaded, inv *model
 		if err := printDiff(g, o.diff, rep); err != nil {
 			return err
 		}
+	}
+	if err := o.push.push(ctx, g, inv); err != nil {
+		return err
 	}
 	if rep.Decision != nil && !rep.Decision.Pass {
 		var failed []string
