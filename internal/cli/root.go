@@ -126,4 +126,5 @@ var commands = []func(*globals) *cobra.Command{
 	newServerCmd,
 	newImagesCmd,
 	newAffectedCmd,
+	newWatchCmd,
 }
