@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/bulwark-security/bulwark/internal/admission"
 	"log/slog"
 	"net"
 	"os"
@@ -40,6 +41,7 @@ func (f *serverStoreFlags) open(ctx context.Context) (*sqlstore.Store, error) {
 }
 
 type serverOptions struct {
+	admission      *admissionFlags
 	listen         string
 	tlsCert        string
 	tlsKey         string
@@ -101,6 +103,7 @@ See docs/server.md.`,
 	f.BoolVar(&o.notifyLog, "notify-log", true, "log each new-finding event")
 	f.StringVar(&o.minSeverity, "notify-min-severity", "high", "lowest severity that notifies: negligible, low, medium, high, critical")
 	f.BoolVar(&o.allImages, "notify-all-images", false, "notify for every stored image, not only images reported running")
+	o.admission = addAdmissionFlags(f)
 	cmd.AddCommand(newServerTokenCmd(g, sf))
 	return cmd
 }
@@ -170,6 +173,17 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 	up := &rescan.Updater{Path: dbPath, Feeds: feeds, Source: src, Matcher: m, Rescanner: rs}
 	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up,
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), WorkloadTTL: o.workloadTTL})
+	if o.admission != nil && o.admission.enabled {
+		if o.tlsCert == "" {
+			return usageErr(fmt.Errorf("--admission needs --tls-cert and --tls-key: the Kubernetes API server calls webhooks over HTTPS only"))
+		}
+		h, _, err := o.admission.build(pol, storeVerdicts{q: st}, g.log)
+		if err != nil {
+			return usageErr(fmt.Errorf("admission: %w", err))
+		}
+		srv.Mount("POST "+admission.ValidatePath, h.Validating())
+		srv.Mount("POST "+admission.MutatePath, h.Mutating())
+	}
 	var deliverer *rescan.Deliverer
 	if len(sinks) > 0 {
 		deliverer = &rescan.Deliverer{Outbox: st, Sinks: sinks}

@@ -188,3 +188,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "dbBuiltAt": built})
 	return nil
 }
+
+// Mount serves h at the exact path pattern outside the token-authenticated
+// API (admission webhooks are called by the Kubernetes API server, whose
+// identity is established by TLS, not by a Bulwark token). Mounted
+// handlers are not API routes and are not in api/openapi.yaml.
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
