@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulwark-security/bulwark/internal/ecosystem/all"
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/policy"
 	"github.com/bulwark-security/bulwark/internal/rescan"
 	"github.com/bulwark-security/bulwark/internal/server"
@@ -171,18 +172,29 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 	rs := &rescan.Rescanner{Store: st, Matcher: m, Worker: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		Notify: rescan.NotifyPolicy{Sinks: names, MinSeverity: minSev, AllImages: o.allImages}}
 	up := &rescan.Updater{Path: dbPath, Feeds: feeds, Source: src, Matcher: m, Rescanner: rs}
-	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up,
-		Metrics: server.NewMetrics(prometheus.NewRegistry()), WorkloadTTL: o.workloadTTL})
+	var (
+		admit    *admission.Handler
+		reported func(string, *model.Report)
+	)
 	if o.admission != nil && o.admission.enabled {
 		if o.tlsCert == "" {
 			return usageErr(fmt.Errorf("--admission needs --tls-cert and --tls-key: the Kubernetes API server calls webhooks over HTTPS only"))
 		}
-		h, _, err := o.admission.build(pol, storeVerdicts{q: st}, g.log)
+		h, cache, err := o.admission.build(pol, storeVerdicts{q: st}, g.log)
 		if err != nil {
 			return usageErr(fmt.Errorf("admission: %w", err))
 		}
-		srv.Mount("POST "+admission.ValidatePath, h.Validating())
-		srv.Mount("POST "+admission.MutatePath, h.Mutating())
+		admit = h
+		// Every stored scan and rescan updates the verdict at once, so a
+		// rescan that turns an image failing changes the next admission.
+		reported = func(digest string, r *model.Report) { cache.Update(verdictOf(digest, r)) }
+		rs.Reported = reported
+	}
+	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up,
+		Metrics: server.NewMetrics(prometheus.NewRegistry()), WorkloadTTL: o.workloadTTL, Reported: reported})
+	if admit != nil {
+		srv.Mount("POST "+admission.ValidatePath, admit.Validating())
+		srv.Mount("POST "+admission.MutatePath, admit.Mutating())
 	}
 	var deliverer *rescan.Deliverer
 	if len(sinks) > 0 {

@@ -25,6 +25,11 @@ func (v storeVerdicts) Lookup(ctx context.Context, digest string) (admission.Ver
 	if err != nil {
 		return admission.Verdict{}, false, err
 	}
+	return verdictOf(digest, r), true, nil
+}
+
+// verdictOf is the admission verdict a stored report stands for.
+func verdictOf(digest string, r *model.Report) admission.Verdict {
 	out := admission.Verdict{Digest: digest, Report: r, ScannedAt: r.CreatedAt}
 	if r.Decision != nil {
 		out.Decision = *r.Decision
@@ -42,5 +47,5 @@ func (v storeVerdicts) Lookup(ctx context.Context, digest string) (admission.Ver
 			out.Refs = append(out.Refs, img.Name+":"+t)
 		}
 	}
-	return out, true, nil
+	return out
 }

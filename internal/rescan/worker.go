@@ -55,6 +55,9 @@ type Rescanner struct {
 	Now func() time.Time
 	// Rescanned, when set, observes every finished job.
 	Rescanned func(images int, took time.Duration, err error)
+	// Reported, when set, is called with each image's new report once a
+	// job's results are stored (the admission verdict cache listens).
+	Reported func(digest string, rep *model.Report)
 }
 
 func (r *Rescanner) now() time.Time {
@@ -208,6 +211,13 @@ func (r *Rescanner) process(ctx context.Context, job *store.Job) (int, error) {
 	}
 	if err := r.Store.Complete(ctx, job.ID, r.Worker, updates); err != nil {
 		return 0, fmt.Errorf("job %d: %w", job.ID, err)
+	}
+	if r.Reported != nil {
+		for _, u := range updates {
+			if u.Report != nil {
+				r.Reported(u.Digest, u.Report)
+			}
+		}
 	}
 	return len(p.Digests), nil
 }

@@ -87,6 +87,9 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.PutImage(r.Context(), in); err != nil {
 		return err
 	}
+	if s.cfg.Reported != nil {
+		s.cfg.Reported(digest, rep)
+	}
 	s.cfg.Metrics.Ingests.Inc()
 	resp := IngestResponse{Digest: digest, Findings: len(rep.Findings), Counts: store.CountFindings(rep)}
 	if rep.Decision != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/rescan"
 	"github.com/bulwark-security/bulwark/internal/store"
 )
@@ -35,6 +36,9 @@ type Config struct {
 	// MaxBody caps request bodies (default 64 MiB).
 	MaxBody int64
 	Now     func() time.Time
+	// Reported, when set, is called with each ingested image's report
+	// once it is stored (the admission verdict cache listens).
+	Reported func(digest string, rep *model.Report)
 }
 
 // Server is the HTTP API.

@@ -40,7 +40,11 @@ type fixture struct {
 	tokens map[store.Scope]string
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith lets a test adjust the server's and rescanner's
+// configuration before the server is built.
+func newFixtureWith(t testing.TB, adjust func(*server.Config, *rescan.Rescanner)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
@@ -68,7 +72,11 @@ func newFixture(t testing.TB) *fixture {
 	t.Cleanup(m.Close)
 	rs := &rescan.Rescanner{Store: st, Matcher: m, Worker: "test"}
 	up := &rescan.Updater{Path: dbPath, Feeds: feeds, Source: feed.Source{Mirror: "file://" + abs + "/full"}, Matcher: m, Rescanner: rs}
-	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up})
+	cfg := server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up}
+	if adjust != nil {
+		adjust(&cfg, rs)
+	}
+	srv := server.New(cfg)
 	f := &fixture{t: t, srv: srv, store: st, rs: rs, tokens: map[store.Scope]string{}}
 	for _, sc := range []store.Scope{store.ScopeIngest, store.ScopeRead, store.ScopeAdmin} {
 		secret := server.NewTokenSecret()
