@@ -10,7 +10,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bulwark
 
-## test: vet, unit, integration (installs and starts what it needs; root on Debian 12)
+## test: vet, unit, the demo, integration (installs and starts what it needs; root on Debian 12)
 test:
 	scripts/test.sh
 

@@ -14,7 +14,7 @@ rm -rf "$out"
 mkdir -p "$out"
 export BULWARK_CACHE_DIR=$out/cache
 bw=bin/bulwark
-[ -x "$bw" ] || make -s build
+make -s build
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -30,13 +30,15 @@ ref="oci:$out/image:demo"
 
 step "SBOM: $out/demo.cdx.json"
 "$bw" sbom "$ref" -f cyclonedx -o "$out/demo.cdx.json"
-"$bw" sbom "$ref" -f table | head -n 12
+"$bw" sbom "$ref" -f table -o "$out/demo.sbom.txt"
+head -n 12 "$out/demo.sbom.txt"
 
 step "scan"
 "$bw" scan image "$ref" --format table --format "json=$out/report.json" --format "sarif=$out/report.sarif"
 
 step "why is the image not affected by CVE-2024-6197 (NVD: curl 8.6.0–8.9.0)?"
-"$bw" explain CVE-2024-6197 "$ref" | head -n 12
+"$bw" explain CVE-2024-6197 "$ref" >"$out/explain.txt"
+head -n 12 "$out/explain.txt"
 
 step "the CI gate: --fail-on critical (exit 1 means the policy failed)"
 set +e

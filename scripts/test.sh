@@ -16,6 +16,11 @@ go vet -tags integration ./...
 echo "== unit tests"
 go test -count=1 ./...
 
+echo "== demo (the README's first command, offline)"
+demo_dir=$(mktemp -d)
+DEMO_DIR=$demo_dir scripts/demo.sh >"$demo_dir.log" 2>&1 || { cat "$demo_dir.log"; echo "make demo failed"; exit 1; }
+rm -rf "$demo_dir" "$demo_dir.log"
+
 echo "== integration tests"
 scripts/setup-test-env.sh
 go test -count=1 -tags integration -timeout 40m ./...
