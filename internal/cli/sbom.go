@@ -94,7 +94,7 @@ func inventory(ctx context.Context, g *globals, ref string, imgOpts image.Option
 // operational (3).
 func scanErr(err error) error {
 	switch {
-	case errors.Is(err, image.ErrBadReference), errors.Is(err, image.ErrNotFound), errors.Is(err, catalog.ErrCorrupt):
+	case errors.Is(err, image.ErrBadReference), errors.Is(err, image.ErrNotFound), errors.Is(err, image.ErrInvalid), errors.Is(err, catalog.ErrCorrupt):
 		return usageErr(err)
 	default:
 		return opErr(err)

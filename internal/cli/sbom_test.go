@@ -95,6 +95,10 @@ func TestSBOMCommand(t *testing.T) {
 
 func TestSBOMExitCodes(t *testing.T) {
 	dir := sbomLayout(t)
+	garbage := filepath.Join(t.TempDir(), "garbage.tar")
+	if err := os.WriteFile(garbage, []byte("this is not a tar file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "none.sock"))
 	tests := []struct {
 		args []string
@@ -105,6 +109,8 @@ func TestSBOMExitCodes(t *testing.T) {
 		{args: []string{"sbom", "oci:" + dir, "-f", "sarif"}, want: ExitUsage, msg: "sarif"},
 		{args: []string{"sbom", "oci:" + dir, "--platform", "linux"}, want: ExitUsage, msg: "os/arch"},
 		{args: []string{"sbom"}, want: ExitUsage},
+		{args: []string{"sbom", "docker-archive:" + garbage}, want: ExitUsage, msg: "not a readable docker-archive"},
+		{args: []string{"sbom", "oci:" + filepath.Dir(garbage)}, want: ExitUsage, msg: "not an OCI image layout"},
 		{args: []string{"sbom", "docker:app:1"}, want: ExitOperational, msg: "Docker Engine not reachable"},
 	}
 	for _, tc := range tests {

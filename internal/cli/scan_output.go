@@ -59,7 +59,7 @@ func parseOutputs(formats []string, output, tmpl string, showSuppressed bool, g 
 		color := file == "" && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == ""
 		w, err := report.New(name, report.Options{Color: color, Template: tmpl, ShowSuppressed: showSuppressed})
 		if err != nil {
-			return nil, fmt.Errorf("--format %s: %w (formats: %s)", name, err, strings.Join(report.Formats(), ", "))
+			return nil, fmt.Errorf("--format %s: %w", name, err)
 		}
 		out = append(out, outputSpec{format: name, file: file, w: w})
 	}

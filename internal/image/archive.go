@@ -71,11 +71,11 @@ func readDockerArchive(ctx context.Context, ref, file, source string) (*dockerAr
 
 func (a *dockerArchive) load(ctx context.Context, ref, source string) error {
 	if err := a.index(ctx); err != nil {
-		return fmt.Errorf("%s: not a readable docker-archive (want `docker save` output): %w", ref, err)
+		return markErr(ErrInvalid, fmt.Errorf("%s: not a readable docker-archive (want `docker save` output): %w", ref, err))
 	}
 	raw, err := a.read("manifest.json")
 	if err != nil {
-		return fmt.Errorf("%s: not a docker-archive: %w", ref, err)
+		return markErr(ErrInvalid, fmt.Errorf("%s: not a docker-archive: %w", ref, err))
 	}
 	var mfs []saveManifest
 	if err := json.Unmarshal(raw, &mfs); err != nil || len(mfs) == 0 {

@@ -56,6 +56,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrUnreachable: the Docker Engine or registry could not be reached.
 	ErrUnreachable = errors.New("unreachable")
+	// ErrInvalid: the input exists but is not a readable image of the
+	// kind the reference names (a truncated or corrupt archive).
+	ErrInvalid = errors.New("invalid image")
 )
 
 // Source kinds recorded in model.Image.Source.

@@ -42,11 +42,11 @@ func openLayout(ctx context.Context, ref, spec string, opts Options) (Image, err
 func layoutImage(_ context.Context, ref, dir, tag, source string, opts Options) (*v1Image, error) {
 	p, err := layout.FromPath(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not an OCI image layout (no index.json): %w", ref, err)
+		return nil, markErr(ErrInvalid, fmt.Errorf("%s: not an OCI image layout (no index.json): %w", ref, err))
 	}
 	idx, err := p.ImageIndex()
 	if err != nil {
-		return nil, fmt.Errorf("%s: index.json: %w", ref, err)
+		return nil, markErr(ErrInvalid, fmt.Errorf("%s: index.json: %w", ref, err))
 	}
 	want, err := wantPlatform(opts.Platform)
 	if err != nil {
@@ -186,7 +186,7 @@ func extractLayout(ctx context.Context, r io.Reader, dir string) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("not a readable oci-archive (tar): %w", err)
+			return markErr(ErrInvalid, fmt.Errorf("not a readable oci-archive (tar): %w", err))
 		}
 		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
 		if h.Typeflag != tar.TypeReg || !layoutEntry.MatchString(name) {
