@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -89,14 +89,6 @@ func TestFeedBundle(t *testing.T) {
 	}
 }
 
-type redirect struct{ srv *httptest.Server }
-
-func (r redirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 // TestFeedUpstream serves the bundle at secdb.alpinelinux.org's paths
 // ("/v3.18/main.json"); unpublished branches answer 404 and are skipped.
 func TestFeedUpstream(t *testing.T) {
@@ -110,7 +102,7 @@ func TestFeedUpstream(t *testing.T) {
 		w.Write(b)
 	}))
 	defer srv.Close()
-	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: redirect{srv}}, "")
+	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -154,14 +154,6 @@ func updateinfoXML(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-type redirect struct{ srv *httptest.Server }
-
-func (r redirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 func TestFeedUpstream(t *testing.T) {
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -188,7 +180,7 @@ func TestFeedUpstream(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	src := feed.Source{HTTP: redirect{srv}}
+	src := feed.Source{HTTP: feedtest.Redirect{Server: srv}}
 	data, err := (&Feed{}).Fetch(context.Background(), src, "")
 	if err != nil {
 		t.Fatal(err)

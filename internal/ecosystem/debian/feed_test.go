@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -209,14 +209,6 @@ func feedUpstream(t *testing.T) (tracker, osvZip []byte) {
 }
 
 // redirect sends every request to a test server, keeping the path.
-type redirect struct{ srv *httptest.Server }
-
-func (r redirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 func TestFeedUpstream(t *testing.T) {
 	tracker, osvZip := feedUpstream(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -231,7 +223,7 @@ func TestFeedUpstream(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := &Feed{}
-	data, err := f.Fetch(context.Background(), feed.Source{HTTP: redirect{srv}}, "")
+	data, err := f.Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

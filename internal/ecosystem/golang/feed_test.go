@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -101,14 +101,6 @@ func TestFeedBundle(t *testing.T) {
 	}
 }
 
-type feedRedirect struct{ srv *httptest.Server }
-
-func (r feedRedirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 func TestFeedUpstreamZip(t *testing.T) {
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
@@ -138,7 +130,7 @@ func TestFeedUpstreamZip(t *testing.T) {
 		w.Write(zbuf.Bytes())
 	}))
 	defer srv.Close()
-	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: feedRedirect{srv}}, "")
+	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -126,14 +126,6 @@ func TestFeedBundle(t *testing.T) {
 	}
 }
 
-type redirect struct{ srv *httptest.Server }
-
-func (r redirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 // TestFeedUpstream serves each bundle file as osv.dev's
 // /<Ecosystem>/all.zip, with a PYSEC record that must be skipped.
 func TestFeedUpstream(t *testing.T) {
@@ -165,7 +157,7 @@ func TestFeedUpstream(t *testing.T) {
 		w.Write(b)
 	}))
 	defer srv.Close()
-	data, err := (&GHSA{}).Fetch(context.Background(), feed.Source{HTTP: redirect{srv}}, "")
+	data, err := (&GHSA{}).Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -134,14 +134,6 @@ func TestNamespace(t *testing.T) {
 	}
 }
 
-type redirect struct{ srv *httptest.Server }
-
-func (r redirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 // TestFeedUpstream serves the bundle's documents as the Security Data API
 // does: a paged CVE list with resource URLs, then one document per CVE.
 func TestFeedUpstream(t *testing.T) {
@@ -196,7 +188,7 @@ func TestFeedUpstream(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: redirect{srv}}, "")
+	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +200,7 @@ func TestFeedUpstream(t *testing.T) {
 		t.Errorf("%d list pages fetched, want 2 (the second is empty)", listed)
 	}
 	checkFeedWant(t, parseAll(t, data))
-	if _, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: redirect{srv}}, data.Fingerprint); !errors.Is(err, feed.ErrUnchanged) {
+	if _, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, data.Fingerprint); !errors.Is(err, feed.ErrUnchanged) {
 		t.Errorf("second fetch: %v, want ErrUnchanged", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulwark-security/bulwark/internal/feed"
+	"github.com/bulwark-security/bulwark/internal/feed/feedtest"
 	"github.com/bulwark-security/bulwark/internal/model"
 )
 
@@ -133,14 +133,6 @@ func TestNamespace(t *testing.T) {
 
 const osvRecord = `{"schema_version":"1.7.0","id":"UBUNTU-CVE-2021-23239","details":"The sudoedit personality of Sudo before 1.9.5 may allow a local unprivileged user to perform arbitrary directory-existence tests by winning a sudo_edit.c race condition in replacing a user-controlled directory by a symlink to an arbitrary path.","aliases":[],"upstream":["CVE-2021-23239"],"related":["USN-4705-1"],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:L/I:N/A:N"},{"type":"Ubuntu","score":"low"}],"published":"2021-01-12T09:15:00Z","modified":"2021-01-27T12:00:00Z","affected":[{"package":{"ecosystem":"Ubuntu:Pro:16.04:LTS","name":"sudo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.8.16-0ubuntu1.10+esm1"}]}]},{"package":{"ecosystem":"Ubuntu:20.04:LTS","name":"sudo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.8.31-1ubuntu1.2"}]}]},{"package":{"ecosystem":"Ubuntu:20.10","name":"sudo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.9.1-1ubuntu1.1"}]}]}]}`
 
-type redirect struct{ srv *httptest.Server }
-
-func (r redirect) Do(req *http.Request) (*http.Response, error) {
-	u, _ := url.Parse(r.srv.URL)
-	req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
-	return r.srv.Client().Do(req)
-}
-
 func TestFeedUpstreamOSV(t *testing.T) {
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
@@ -157,7 +149,7 @@ func TestFeedUpstreamOSV(t *testing.T) {
 		w.Write(zbuf.Bytes())
 	}))
 	defer srv.Close()
-	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: redirect{srv}}, "")
+	data, err := (&Feed{}).Fetch(context.Background(), feed.Source{HTTP: feedtest.Redirect{Server: srv}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
