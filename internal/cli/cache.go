@@ -24,7 +24,7 @@ func newCacheCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return opErr(err)
 			}
-			fmt.Fprintf(g.stdout, "removed %d cached layer results (%s) from %s\n", n, humanBytes(size), c.Dir)
+			fmt.Fprintf(g.stdout, "removed %d cached layer results (%s) from %s\n", n, formatBytes(size), c.Dir)
 			return nil
 		},
 	})

@@ -69,7 +69,7 @@ func (p *progressLine) event(e scan.Event) {
 	for _, b := range p.bytes {
 		sum += b
 	}
-	fmt.Fprintf(p.w, "\r\033[Klayers %d/%d (%d cached), %s read", p.done, p.total, p.cached, humanBytes(sum))
+	fmt.Fprintf(p.w, "\r\033[Klayers %d/%d (%d cached), %s read", p.done, p.total, p.cached, formatBytes(sum))
 	p.drawn = true
 }
 
@@ -79,17 +79,4 @@ func (p *progressLine) finish() {
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -197,3 +197,22 @@ func BytesData(files map[string][]byte) *Data {
 type bytesFile struct{ *bytes.Reader }
 
 func (bytesFile) Close() error { return nil }
+
+// EmitEach reads every JSON record of a file (see EachJSON), turns it into a
+// Record with parse and emits the records that affect some package. Errors
+// name the file and record.
+func EmitEach(ctx context.Context, data *Data, name string, parse func(raw []byte) (Record, error), emit func(Record) error) error {
+	return EachJSON(ctx, data, name, func(where string, raw []byte) error {
+		rec, err := parse(raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if len(rec.Affected) == 0 {
+			return nil
+		}
+		if err := emit(rec); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		return nil
+	})
+}

@@ -51,19 +51,7 @@ func (f *Feed) Fetch(ctx context.Context, src feed.Source, prev string) (*feed.D
 // Parse implements feed.Feed.
 func (f *Feed) Parse(ctx context.Context, data *feed.Data, emit func(feed.Record) error) error {
 	for _, name := range data.Files {
-		err := feed.EachJSON(ctx, data, name, func(where string, raw []byte) error {
-			rec, err := ParseCVE(raw)
-			if err != nil {
-				return fmt.Errorf("%s: %w", where, err)
-			}
-			if len(rec.Affected) == 0 {
-				return nil
-			}
-			if err := emit(rec); err != nil {
-				return fmt.Errorf("%s: %w", where, err)
-			}
-			return nil
-		})
+		err := feed.EmitEach(ctx, data, name, ParseCVE, emit)
 		if err != nil {
 			return fmt.Errorf("redhat: %w", err)
 		}

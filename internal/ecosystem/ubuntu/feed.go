@@ -53,19 +53,7 @@ func (f *Feed) Parse(ctx context.Context, data *feed.Data, emit func(feed.Record
 		if strings.HasSuffix(name, ".zip") {
 			err = f.parseOSV(ctx, data, name, emit)
 		} else {
-			err = feed.EachJSON(ctx, data, name, func(where string, raw []byte) error {
-				rec, err := ParseUCT(raw)
-				if err != nil {
-					return fmt.Errorf("%s: %w", where, err)
-				}
-				if len(rec.Affected) == 0 {
-					return nil
-				}
-				if err := emit(rec); err != nil {
-					return fmt.Errorf("%s: %w", where, err)
-				}
-				return nil
-			})
+			err = feed.EmitEach(ctx, data, name, ParseUCT, emit)
 		}
 		if err != nil {
 			return fmt.Errorf("ubuntu: %w", err)
