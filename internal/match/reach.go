@@ -41,37 +41,13 @@ type linkedSet struct {
 func newLinkedSet(symbols []string) *linkedSet {
 	ls := &linkedSet{set: make(map[string]bool, len(symbols))}
 	for _, s := range symbols {
-		ls.set[normalizeSymbol(s)] = true
+		ls.set[model.NormalizeGoSymbol(s)] = true
 	}
 	ls.sorted = slices.Sorted(maps.Keys(ls.set))
 	return ls
 }
 
-// normalizeSymbol drops pointer receivers and type arguments:
-// "P.(*T[...]).M" and "P.T.M" are the same method for reachability.
-func normalizeSymbol(s string) string {
-	if strings.IndexByte(s, '[') >= 0 {
-		var b strings.Builder
-		depth := 0
-		for _, r := range s {
-			switch {
-			case r == '[':
-				depth++
-			case r == ']' && depth > 0:
-				depth--
-			case depth == 0:
-				b.WriteRune(r)
-			}
-		}
-		s = b.String()
-	}
-	if strings.Contains(s, "(") {
-		s = strings.NewReplacer("(*", "", "(", "", ")", "").Replace(s)
-	}
-	return s
-}
-
-func (ls *linkedSet) has(pkg, sym string) bool { return ls.set[pkg+"."+normalizeSymbol(sym)] }
+func (ls *linkedSet) has(pkg, sym string) bool { return ls.set[pkg+"."+model.NormalizeGoSymbol(sym)] }
 
 // hasPackage reports whether any function of pkg is linked.
 func (ls *linkedSet) hasPackage(pkg string) bool {

@@ -64,3 +64,32 @@ func DistroFamily(id string) string {
 	}
 	return id
 }
+
+// NormalizeGoSymbol returns the form of a Go function name that the Go
+// vulnerability database uses for affected symbols: type arguments (nested
+// ones included) and receiver pointer marks are dropped, so
+// "P.(*T[go.shape.int]).M" and "P.T.M" are the same method. Catalogers
+// store linked symbols in this form and matching compares in it.
+func NormalizeGoSymbol(s string) string {
+	if strings.IndexByte(s, '[') >= 0 {
+		var b strings.Builder
+		depth := 0
+		for _, r := range s {
+			switch {
+			case r == '[':
+				depth++
+			case r == ']' && depth > 0:
+				depth--
+			case depth == 0:
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
+	if strings.IndexByte(s, '(') >= 0 || strings.IndexByte(s, ')') >= 0 {
+		s = receiverMarks.Replace(s)
+	}
+	return s
+}
+
+var receiverMarks = strings.NewReplacer("(*", "", "(", "", ")", "")

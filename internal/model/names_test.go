@@ -42,3 +42,17 @@ func TestNamespace(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeGoSymbol(t *testing.T) {
+	for in, want := range map[string]string{
+		"gopkg.in/yaml.v2.(*decoder).unmarshal":        "gopkg.in/yaml.v2.decoder.unmarshal",
+		"golang.org/x/text/language.Parse":             "golang.org/x/text/language.Parse",
+		"slices.sortFunc[go.shape.struct { A []int }]": "slices.sortFunc",
+		"p.(*T[go.shape.int]).M":                       "p.T.M",
+		"p.T.M.func1":                                  "p.T.M.func1",
+	} {
+		if got := NormalizeGoSymbol(in); got != want {
+			t.Errorf("NormalizeGoSymbol(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/bulwark-security/bulwark/internal/model"
 )
 
 // maxPclntab bounds the function table read into memory; real binaries
@@ -150,11 +152,11 @@ func symbolName(s *gosym.Sym) (string, bool) {
 		return "", false
 	}
 	raw := s.PackageName()
-	name := withoutTypeArgs(s.Name)
+	name := model.NormalizeGoSymbol(s.Name)
 	if raw == "" || !strings.HasPrefix(name, raw+".") {
 		return "", false
 	}
-	rest := receiverMarks.Replace(name[len(raw)+1:])
+	rest := name[len(raw)+1:]
 	if rest == "" {
 		return "", false
 	}
@@ -167,29 +169,6 @@ func symbolName(s *gosym.Sym) (string, bool) {
 		}
 	}
 	return pkg + "." + rest, true
-}
-
-var receiverMarks = strings.NewReplacer("(*", "", ")", "", "(", "")
-
-// withoutTypeArgs drops bracketed type arguments, nested ones included:
-// "slices.sortFunc[go.shape.struct { A []int }]" becomes "slices.sortFunc".
-func withoutTypeArgs(name string) string {
-	if !strings.Contains(name, "[") {
-		return name
-	}
-	var b strings.Builder
-	depth := 0
-	for _, r := range name {
-		switch {
-		case r == '[':
-			depth++
-		case r == ']' && depth > 0:
-			depth--
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // pclntab finds the function table and the start of the text segment.
