@@ -325,3 +325,57 @@ func readJSON(t *testing.T, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// TestDiffAndTimeout: --diff names what is new and what was resolved since
+// a previous JSON report; --timeout stops a scan with an operational error.
+func TestDiffAndTimeout(t *testing.T) {
+	bin, cache := setup(t)
+	img := "docker-archive:" + testImage(t, "debian12-app.docker.tar")
+	work := t.TempDir()
+	env := []string{"BULWARK_CACHE_DIR=" + cache}
+	if r := run(t, work, env, bin, "scan", "image", img, "--quiet", "--format", "json=prev.json"); r.code != 0 {
+		t.Fatalf("scan: %d\n%s", r.code, r.stderr)
+	}
+	// Pretend the previous run lacked one finding and had one that is gone now.
+	var prev model.Report
+	readJSON(t, filepath.Join(work, "prev.json"), &prev)
+	var removed model.Finding
+	for i, f := range prev.Findings {
+		if f.Suppressed == nil {
+			removed = f
+			prev.Findings = append(prev.Findings[:i], prev.Findings[i+1:]...)
+			break
+		}
+	}
+	gone := removed
+	gone.VulnID, gone.Package.Name = "CVE-1999-0001", "vanished-package"
+	prev.Findings = append(prev.Findings, gone)
+	data, err := json.Marshal(&prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "edited.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, work, env, bin, "scan", "image", img, "--quiet", "--format", "json=cur.json", "--diff", "edited.json")
+	if r.code != 0 {
+		t.Fatalf("scan --diff: %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "1 new, 1 resolved") || !strings.Contains(r.stderr, "+ "+string(removed.Severity)) ||
+		!strings.Contains(r.stderr, removed.VulnID) || !strings.Contains(r.stderr, "CVE-1999-0001") {
+		t.Errorf("--diff output does not name the new and the resolved finding:\n%s", r.stderr)
+	}
+	if r := run(t, work, env, bin, "scan", "image", img, "--diff", "nope.json"); r.code != 2 {
+		t.Errorf("--diff with a missing file: exit %d, want 2", r.code)
+	}
+	// A cold scan (empty layer cache, so the layers must be read) cannot
+	// finish in a millisecond.
+	cold := []string{"BULWARK_CACHE_DIR=" + filepath.Join(work, "cold")}
+	if err := os.MkdirAll(filepath.Join(work, "cold", "db"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, work, cold, bin, "scan", "image", img, "--timeout", "1ms", "--db", filepath.Join(cache, "db", "bulwark.db"))
+	if r.code != 3 || !strings.Contains(r.stderr, "timed out") {
+		t.Errorf("--timeout 1ms: exit %d, stderr %q; want 3 and a timeout message", r.code, r.stderr)
+	}
+}

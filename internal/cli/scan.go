@@ -222,6 +222,19 @@ func lastPathElem(s string) string {
 	return s
 }
 
+// timedOut replaces err with the --timeout cause when the deadline is what
+// stopped the scan, so the user reads "scan timed out after 5m" rather than
+// a bare "context deadline exceeded".
+func timedOut(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
+		return opErr(cause)
+	}
+	return err
+}
+
 // withTimeout applies --timeout to a command's context.
 func (o *scanOptions) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if o.timeout > 0 {

@@ -32,9 +32,9 @@ oci:, oci-archive:, docker:, registry:, dir: or a plain image reference).`,
 			inv, err := inventory(ctx, g, args[0], image.Options{Platform: platform, InsecureRegistries: insecure})
 			if err != nil {
 				l.db.Close()
-				return err
+				return timedOut(ctx, err)
 			}
-			return o.run(ctx, g, l, inv)
+			return timedOut(ctx, o.run(ctx, g, l, inv))
 		},
 	}
 	o.addFlags(cmd.Flags())
@@ -63,9 +63,9 @@ func newScanFSCmd(g *globals) *cobra.Command {
 			inv, err := inventory(ctx, g, "dir:"+args[0], image.Options{})
 			if err != nil {
 				l.db.Close()
-				return err
+				return timedOut(ctx, err)
 			}
-			return o.run(ctx, g, l, inv)
+			return timedOut(ctx, o.run(ctx, g, l, inv))
 		},
 	}
 	o.addFlags(cmd.Flags())
@@ -97,7 +97,7 @@ own JSON inventory. An image and its SBOM give the same findings.`,
 			}
 			ctx, cancel := o.withTimeout(cmd.Context())
 			defer cancel()
-			return o.run(ctx, g, l, inv)
+			return timedOut(ctx, o.run(ctx, g, l, inv))
 		},
 	}
 	o.addFlags(cmd.Flags())
