@@ -51,6 +51,9 @@ type contentStore struct {
 	retained  map[string]readerAtLen
 	spooled   []*os.File
 	kept      int64
+	// overflow holds retained files past the memory budget.
+	overflow    *os.File
+	overflowEnd int64
 }
 
 var _ LayerView = (*contentStore)(nil)
@@ -104,14 +107,52 @@ func (s *contentStore) retain(name string, c readerAtLen) {
 			s.retained[name] = c
 			return
 		}
-		if c.Len() <= retainSmall && s.kept+c.Len() <= retainBudget {
+		switch {
+		case c.Len() <= retainSmall && s.kept+c.Len() <= retainBudget:
 			s.retained[name] = &memContent{b: bytes.Clone(c.b)}
 			s.kept += c.Len()
+		default:
+			// Past the memory budget, keep it in the layer's overflow
+			// file: a later hard link to it still finds its content,
+			// and memory stays bounded whatever the layer holds.
+			if sc, err := s.overflowed(c.b); err == nil {
+				s.retained[name] = sc
+			}
 		}
 		putBuf(c.pooled)
 		c.pooled, c.b = nil, nil
 	}
 }
+
+// overflowed appends b to the layer's overflow file (created, unlinked,
+// on first use) and returns a view of it.
+func (s *contentStore) overflowed(b []byte) (readerAtLen, error) {
+	if s.overflow == nil {
+		if s.spoolDir != "" {
+			if err := os.MkdirAll(s.spoolDir, 0o700); err != nil {
+				return nil, err
+			}
+		}
+		f, err := os.CreateTemp(s.spoolDir, "retained-*")
+		if err != nil {
+			return nil, err
+		}
+		os.Remove(f.Name())
+		s.overflow = f
+		s.spooled = append(s.spooled, f)
+	}
+	off := s.overflowEnd
+	if _, err := s.overflow.WriteAt(b, off); err != nil {
+		return nil, err
+	}
+	s.overflowEnd += int64(len(b))
+	return sectionContent{io.NewSectionReader(s.overflow, off, int64(len(b)))}, nil
+}
+
+// sectionContent is a retained file inside the overflow file.
+type sectionContent struct{ *io.SectionReader }
+
+func (c sectionContent) Len() int64 { return c.Size() }
 
 func (s *contentStore) size(name string) (int64, bool) {
 	c, ok := s.retained[name]
@@ -148,6 +189,7 @@ func (s *contentStore) close() {
 	}
 	s.spooled = nil
 	s.retained = nil
+	s.overflow = nil
 }
 
 // putBuf returns a buffer to the pool unless it grew large: a few big Go

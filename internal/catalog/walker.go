@@ -25,7 +25,7 @@ const (
 	// retainSmall and retainBudget bound the claimed files kept in memory
 	// for LayerView.Open and hardlinks within one layer.
 	retainSmall  = 1 << 20
-	retainBudget = 32 << 20
+	retainBudget = 8 << 20
 	// maxWarnings per plugin per layer; the rest are counted.
 	maxWarnings = 50
 )

@@ -109,6 +109,20 @@ func TestWalkerLayer(t *testing.T) {
 				{Plugin: WalkerName, Message: `/app/e.lock: hardlink target "../../x.lock" escapes the image root, skipped`},
 			},
 		},
+		{
+			// Files over the in-memory retention size go to the layer's
+			// overflow file; a hard link to one still gets its content.
+			name: "hardlinks to claimed files kept on disk",
+			lang: &fakeLang{max: 4 << 20},
+			entries: []entry{
+				file("app/big.lock", "big 1\n"+strings.Repeat("\n", 2<<20)),
+				{name: "app/big-link.lock", link: "app/big.lock", typ: tar.TypeLink},
+			},
+			wantFound: map[string][]string{
+				"/app/big.lock":      {"fake-lang:big@1"},
+				"/app/big-link.lock": {"fake-lang:big@1"},
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
