@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -117,7 +119,35 @@ func newServerClient(server, token string) (*serverClient, error) {
 	if token == "" {
 		return nil, fmt.Errorf("--server needs --token (or env BULWARK_TOKEN)")
 	}
-	return &serverClient{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 2 * time.Minute}}, nil
+	hc := &http.Client{Timeout: 2 * time.Minute}
+	if ca := os.Getenv("BULWARK_CA_CERT"); ca != "" {
+		tr, err := caTransport(ca)
+		if err != nil {
+			return nil, err
+		}
+		hc.Transport = tr
+	}
+	return &serverClient{base: strings.TrimRight(server, "/"), token: token, http: hc}, nil
+}
+
+// caTransport trusts the PEM certificates in file as well as the system's
+// roots: a server behind a private CA (cert-manager, an internal PKI)
+// needs no change to the machine's trust store.
+func caTransport(file string) (*http.Transport, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("BULWARK_CA_CERT: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("BULWARK_CA_CERT %s: no PEM certificate in it; give the CA certificate that signed the server's", file)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr, nil
 }
 
 func (c *serverClient) do(ctx context.Context, method, path string, body, out any) error {
