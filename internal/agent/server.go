@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ var _ Sink = (*ServerSink)(nil)
 // are dropped and counted.
 type ServerSink struct {
 	url    string
+	token  string
 	client *http.Client
 	queue  chan *Event
 
@@ -31,10 +33,12 @@ type ServerSink struct {
 }
 
 // NewServerSink returns a sink posting to base (e.g. "http://bulwark:8080")
-// until ctx ends.
-func NewServerSink(ctx context.Context, base string) *ServerSink {
+// until ctx ends, with token (an ingest-scope API token; "" sends none)
+// as its bearer token.
+func NewServerSink(ctx context.Context, base, token string) *ServerSink {
 	s := &ServerSink{
 		url:    strings.TrimRight(base, "/") + ServerEventsPath,
+		token:  token,
 		client: &http.Client{Timeout: 10 * time.Second},
 		queue:  make(chan *Event, 4096),
 	}
@@ -69,6 +73,11 @@ func (s *ServerSink) loop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			// What is still queued cannot be sent any more; count it
+			// rather than lose it silently.
+			s.mu.Lock()
+			s.dropped += uint64(len(batch) + len(s.queue))
+			s.mu.Unlock()
 			return
 		case e := <-s.queue:
 			batch = append(batch, e)
@@ -101,13 +110,19 @@ func (s *ServerSink) post(ctx context.Context, batch []*Event) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("post events: %w", err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post events: %s", resp.Status)
+		// The server names the problem (a refused event, a missing
+		// scope); keep it so Status reports more than a code.
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("post events: %s: %s", resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
 }

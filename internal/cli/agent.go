@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -19,10 +21,11 @@ const defaultProfileDir = "/var/lib/bulwark/profiles"
 
 func newAgentCmd(g *globals) *cobra.Command {
 	var (
-		mode, server, dockerHost string
-		learnFor                 time.Duration
-		allEvents                bool
-		enforcers                []string
+		mode, server, token string
+		dockerHost, cri     string
+		learnFor            time.Duration
+		allEvents           bool
+		enforcers           []string
 	)
 	profiles := new(string)
 	cmd := &cobra.Command{
@@ -53,25 +56,37 @@ kernel with BTF.`,
 					return usageErr(fmt.Errorf("--enforcers: unknown mechanism %q (want %s)", e, strings.Join(agent.DefaultEnforcers, ", ")))
 				}
 			}
-			docker, err := agent.NewDocker(dockerHost)
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			if cri != "" && dockerHost != "" {
+				return usageErr(errors.New("--cri-endpoint and --docker-host exclude each other"))
+			}
+			rt, rtDesc, err := agent.DetectRuntime(ctx, cri, dockerHost)
 			if err != nil {
 				return usageErr(err)
 			}
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			if c, ok := rt.(io.Closer); ok {
+				defer c.Close()
+			}
 			var sink agent.Sink = agent.NewJSONLines(g.stdout)
 			if server != "" {
-				sink = agent.Tee{sink, agent.NewServerSink(ctx, server)}
+				if token == "" {
+					token = os.Getenv("BULWARK_TOKEN")
+				}
+				if token == "" {
+					return usageErr(errors.New("--server needs --token (or env BULWARK_TOKEN) with the ingest scope"))
+				}
+				sink = agent.Tee{sink, agent.NewServerSink(ctx, server, token)}
 			}
 			a, err := agent.New(ctx, agent.Options{
 				Mode: m, LearnFor: learnFor, Profiles: runtime.Dir(*profiles),
-				Runtime: docker, Sink: sink, Enforcers: enforcers, EmitAllowed: allEvents,
+				Runtime: rt, Sink: sink, Enforcers: enforcers, EmitAllowed: allEvents,
 			})
 			if err != nil {
 				return opErr(err)
 			}
 			defer a.Close()
-			g.log.Info("agent started", "mode", m, "enforcer", a.Enforcer(), "profiles", *profiles)
+			g.log.Info("agent started", "mode", m, "enforcer", a.Enforcer(), "profiles", *profiles, "runtime", rtDesc)
 			if m == runtime.ModeEnforce && a.Enforcer() == "" {
 				g.log.Warn("no enforcement mechanism works on this kernel; reporting only", "probes", fmt.Sprint(a.Probes()))
 			}
@@ -85,7 +100,9 @@ kernel with BTF.`,
 	f.StringVar(&mode, "mode", string(runtime.ModeAlert), "default mode: learn, alert or enforce")
 	f.DurationVar(&learnFor, "learn-for", 15*time.Minute, "learning window per image in learn mode (0: until restarted in another mode)")
 	f.StringVar(&server, "server", "", "also send events to this Bulwark server URL")
+	f.StringVar(&token, "token", "", "API token with the ingest scope for --server (env BULWARK_TOKEN)")
 	f.StringVar(&dockerHost, "docker-host", "", "Docker Engine API (default $DOCKER_HOST or unix:///var/run/docker.sock)")
+	f.StringVar(&cri, "cri-endpoint", "", "Kubernetes CRI socket to resolve containers with, e.g. unix:///run/crio/crio.sock (default: containerd's socket when it serves the CRI, then Docker)")
 	f.BoolVar(&allEvents, "all-events", false, "also report allowed execs outside learn mode")
 	f.StringSliceVar(&enforcers, "enforcers", nil, "enforcement mechanisms to probe, strongest first (default bpf-lsm,fanotify,bpf-signal)")
 	cmd.PersistentFlags().StringVar(profiles, "profiles", defaultProfileDir, "directory of profile files")

@@ -12,7 +12,7 @@ import (
 func newAgentProfilesCmd(g *globals, dir *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "profiles",
-		Short: "Show, export, import and edit runtime profiles",
+		Short: "Show, export, import, edit and seed runtime profiles",
 		Long: `Runtime profiles are plain YAML files, one per image digest, in --profiles.
 They list the executables an image may run, identified by content hash.
 See docs/runtime.md for the format.`,
@@ -22,6 +22,7 @@ See docs/runtime.md for the format.`,
 		newAgentProfilesExportCmd(g, dir),
 		newAgentProfilesImportCmd(g, dir),
 		newAgentProfilesEditCmd(g, dir),
+		newAgentProfilesSeedCmd(g, dir),
 	)
 	return cmd
 }

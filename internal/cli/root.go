@@ -126,5 +126,6 @@ var commands = []func(*globals) *cobra.Command{
 	newServerCmd,
 	newImagesCmd,
 	newAffectedCmd,
+	newEventsCmd,
 	newWatchCmd,
 }

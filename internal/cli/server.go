@@ -46,6 +46,7 @@ type serverOptions struct {
 	listen         string
 	tlsCert        string
 	tlsKey         string
+	eventRetention time.Duration
 	dbPath         string
 	mirror         string
 	sources        []string
@@ -90,6 +91,7 @@ See docs/server.md.`,
 	f.StringVar(&o.listen, "listen", ":8080", "address to serve the API on")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM); needs --tls-key")
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key (PEM) for --tls-cert")
+	f.DurationVar(&o.eventRetention, "event-retention", server.DefaultEventRetention, "delete runtime events from node agents older than this")
 	f.StringVar(&o.dbPath, "db", "", "vulnerability DB file (default <data>/vulndb/bulwark.db)")
 	f.StringVar(&o.mirror, "mirror", os.Getenv("BULWARK_DB_MIRROR"), "read feeds from a feed bundle: file:///dir or an http(s) URL (env BULWARK_DB_MIRROR)")
 	f.StringSliceVar(&o.sources, "source", nil, "update only these feeds (comma-separated names, as for bulwark db update --source); default: every enabled feed")
@@ -190,7 +192,7 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 		reported = func(digest string, r *model.Report) { cache.Update(verdictOf(digest, r)) }
 		rs.Reported = reported
 	}
-	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up,
+	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up, EventRetention: o.eventRetention,
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), WorkloadTTL: o.workloadTTL, Reported: reported})
 	if admit != nil {
 		srv.Mount("POST "+admission.ValidatePath, admit.Validating())

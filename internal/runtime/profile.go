@@ -53,6 +53,12 @@ type Executable struct {
 	Device uint64 `json:"device,omitempty" yaml:"device,omitempty"`
 	Inode  uint64 `json:"inode,omitempty" yaml:"inode,omitempty"`
 	Role   Role   `json:"role,omitempty" yaml:"role,omitempty"`
+	// Package names the package owning the file ("deb:coreutils") for an
+	// entry seeded from the image's package database; empty for entries
+	// learned from observed execs. Seeded entries carry the hash of the
+	// file in the image, so they allow exactly what learning that file
+	// would; device and inode are filled in when the file is first seen.
+	Package string `json:"package,omitempty" yaml:"package,omitempty"`
 }
 
 // Profile is the set of executables one image (by digest) may run.
@@ -137,11 +143,28 @@ func (p *Profile) add(e Executable) bool {
 			x.Role = RoleExec
 			changed = true
 		}
+		if x.Package == "" && e.Package != "" {
+			x.Package = e.Package
+			changed = true
+		}
 		return changed
 	}
 	p.Executables = append(p.Executables, e)
 	p.sort()
 	return true
+}
+
+// Merge adds the entries of es that p lacks (same path and hash) and
+// returns how many entries it added or completed; a seeded profile is
+// merged into a learned one this way, and neither loses entries.
+func (p *Profile) Merge(es []Executable) int {
+	n := 0
+	for _, e := range es {
+		if p.add(e) {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *Profile) sort() {

@@ -18,12 +18,13 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"sbom":{"spdxVersion":"SPDX-2.3"}}`,
 		`{"reporter":"w","workloads":[{"imageDigest":"sha256:abc","pod":"p"}]}`,
 		`{"vulnID":"CVE-2024-3094","reason":"x","expires":"2030-01-01T00:00:00Z"}`,
+		`[{"time":"2026-01-02T03:04:05Z","type":"exec","verdict":"deny","imageDigest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","parents":[{"pid":1}]}]`,
 		`{"inventory":null}`, `[]`, `{`, ``,
 	} {
 		f.Add([]byte(seed))
 	}
 	fx := newFixture(f)
-	routes := []string{"/api/v1/inventories", "/api/v1/workloads", "/api/v1/accepted-risks"}
+	routes := []string{"/api/v1/inventories", "/api/v1/workloads", "/api/v1/accepted-risks", "/api/v1/runtime/events"}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, route := range routes {
 			req := httptest.NewRequest(http.MethodPost, route, bytes.NewReader(body))

@@ -20,6 +20,11 @@ type Metrics struct {
 	RescanTime prometheus.Histogram
 	Notified   *prometheus.CounterVec
 	DBUpdates  *prometheus.CounterVec
+	// RuntimeEvents counts agent events by result: accepted, rejected
+	// (refused with 400) or error (the store failed).
+	RuntimeEvents        *prometheus.CounterVec
+	EventBatchesRejected prometheus.Counter
+	RuntimeEventsExpired prometheus.Counter
 }
 
 // NewMetrics registers the collectors on reg.
@@ -40,8 +45,13 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			[]string{"sink", "result"}),
 		DBUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bulwark_db_updates_total", Help: "Vulnerability DB updates by result."},
 			[]string{"result"}),
+		RuntimeEvents: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bulwark_runtime_events_total", Help: "Runtime events posted by agents, by result (accepted, rejected, error)."},
+			[]string{"result"}),
+		EventBatchesRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_runtime_event_batches_rejected_total", Help: "Runtime event batches refused as malformed or too large."}),
+		RuntimeEventsExpired: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_runtime_events_expired_total", Help: "Runtime events deleted by retention."}),
 	}
 	reg.MustRegister(m.requests, m.latency, m.Ingests, m.ScanTime, m.Rescanned, m.RescanJobs, m.RescanTime, m.Notified, m.DBUpdates,
+		m.RuntimeEvents, m.EventBatchesRejected, m.RuntimeEventsExpired,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

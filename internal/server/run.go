@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -16,7 +17,8 @@ import (
 type RunOptions struct {
 	// Listen is the address, e.g. ":8080".
 	Listen string
-	// TLSCert and TLSKey serve HTTPS when both are set.
+	// TLSCert and TLSKey serve HTTPS when both are set; a rotated pair
+	// is picked up within seconds, without a restart.
 	TLSCert, TLSKey string
 	// DBUpdateInterval updates the vulnerability DB this often (and once
 	// at start when no DB is loaded); 0 disables scheduled updates.
@@ -42,11 +44,18 @@ func (s *Server) Run(ctx context.Context, o RunOptions) error {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if o.TLSCert != "" {
+		certs, err := newCertReloader(o.TLSCert, o.TLSKey)
+		if err != nil {
+			return err
+		}
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.GetCertificate}
+	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", o.Listen, err)
 	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if o.Ready != nil {
 		o.Ready(ln.Addr())
 	}
@@ -76,13 +85,15 @@ func (s *Server) Run(ctx context.Context, o RunOptions) error {
 		}
 		wg.Go(func() { o.Deliverer.Run(ctx, every, func(err error) { onErr("notification delivery", err) }) })
 	}
+	wg.Go(func() { s.expireEvents(ctx, time.Hour, onErr) })
 	if o.DBUpdateInterval > 0 && s.cfg.Updater != nil {
 		wg.Go(func() { s.scheduleUpdates(ctx, o.DBUpdateInterval, onErr) })
 	}
 	errc := make(chan error, 1)
 	go func() {
 		if o.TLSCert != "" {
-			errc <- hs.ServeTLS(ln, o.TLSCert, o.TLSKey)
+			// The certificate comes from TLSConfig, reloaded on rotation.
+			errc <- hs.ServeTLS(ln, "", "")
 			return
 		}
 		errc <- hs.Serve(ln)

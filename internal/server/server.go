@@ -35,7 +35,10 @@ type Config struct {
 	WorkloadTTL time.Duration
 	// MaxBody caps request bodies (default 64 MiB).
 	MaxBody int64
-	Now     func() time.Time
+	// EventRetention is how long runtime events are kept (default
+	// DefaultEventRetention); Run deletes older ones.
+	EventRetention time.Duration
+	Now            func() time.Time
 	// Reported, when set, is called with each ingested image's report
 	// once it is stored (the admission verdict cache listens).
 	Reported func(digest string, rep *model.Report)
@@ -69,6 +72,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 64 << 20
 	}
+	if cfg.EventRetention <= 0 {
+		cfg.EventRetention = DefaultEventRetention
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.handle("GET /healthz", "", s.healthz)
 	s.handle("GET /readyz", "", s.readyz)
@@ -87,6 +93,8 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/db/update", store.ScopeAdmin, s.dbUpdate)
 	s.handle("POST /api/v1/rescans", store.ScopeAdmin, s.fullRescan)
 	s.handle("GET /api/v1/rescans/{batch}", store.ScopeRead, s.rescanStatus)
+	s.handle("POST /api/v1/runtime/events", store.ScopeIngest, s.postEvents)
+	s.handle("GET /api/v1/runtime/events", store.ScopeRead, s.listEvents)
 	return s
 }
 

@@ -87,5 +87,6 @@ type Server interface {
 	TokenStore
 	JobQueue
 	Outbox
+	RuntimeEventStore
 	Close() error
 }

@@ -23,9 +23,10 @@ const FileName = "bulwark.sqlite"
 // Dialect is SQLite's: one writer at a time, so queue claims need no row
 // locks.
 var Dialect = sqlstore.Dialect{
-	Name:   "sqlite",
-	Blob:   "BLOB",
-	Serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
+	Name:       "sqlite",
+	Blob:       "BLOB",
+	Serial:     "INTEGER PRIMARY KEY AUTOINCREMENT",
+	IndexHints: true,
 }
 
 // Open opens (creating when needed) the store in dir and migrates it.

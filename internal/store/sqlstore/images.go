@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -266,26 +267,81 @@ func (s *Store) Affected(ctx context.Context, ids []string) ([]store.AffectedIma
 	if len(ids) == 0 {
 		return out, nil
 	}
+	hint := ""
+	if s.d.IndexHints {
+		hint = " INDEXED BY images_labels"
+	}
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT f.digest, i.repo, i.tags, f.vuln_id, f.package, f.version, f.fixed, f.severity
-		FROM findings f JOIN images i ON i.digest = f.digest WHERE f.vuln_id IN `+in(len(ids))+` ORDER BY f.digest, f.package, f.version`), anys(ids)...)
+		FROM findings f JOIN images i`+hint+` ON i.digest = f.digest WHERE f.vuln_id IN `+in(len(ids))+` ORDER BY f.digest, f.package, f.version`), anys(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: affected: %w", s.d.Name, err)
 	}
 	defer rows.Close()
+	// A widespread CVE yields a row per image; keep the per-row work to
+	// the strings the answer holds.
+	var tags, fixed, sev sql.RawBytes
 	for rows.Next() {
 		var a store.AffectedImage
-		var tags, fixed, sev string
 		if err := rows.Scan(&a.Digest, &a.Repo, &tags, &a.VulnID, &a.Package, &a.Version, &fixed, &sev); err != nil {
 			return nil, fmt.Errorf("%s: affected: %w", s.d.Name, err)
 		}
-		_ = json.Unmarshal([]byte(tags), &a.Tags)
-		if fixed != "" {
-			a.FixedVersions = strings.Split(fixed, ",")
+		a.Tags = decodeTags(tags)
+		if len(fixed) > 0 {
+			a.FixedVersions = strings.Split(string(fixed), ",")
 		}
-		a.Severity = model.Rating(sev)
+		a.Severity = rating(sev)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// rating returns the stored severity, sharing the constants' strings.
+func rating(b []byte) model.Rating {
+	switch model.Rating(b) {
+	case model.RatingCritical:
+		return model.RatingCritical
+	case model.RatingHigh:
+		return model.RatingHigh
+	case model.RatingMedium:
+		return model.RatingMedium
+	case model.RatingLow:
+		return model.RatingLow
+	case model.RatingNegligible:
+		return model.RatingNegligible
+	case model.RatingUnknown:
+		return model.RatingUnknown
+	}
+	return model.Rating(b)
+}
+
+// decodeTags reads the JSON array of tags an images row holds, without
+// the reflection of encoding/json for the common case of plain strings.
+func decodeTags(b []byte) []string {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' || bytes.IndexByte(b, '\\') >= 0 {
+		var out []string
+		_ = json.Unmarshal(b, &out)
+		return out
+	}
+	body := b[1 : len(b)-1]
+	if len(body) == 0 {
+		return nil
+	}
+	out := make([]string, 0, bytes.Count(body, []byte{','})+1)
+	for len(body) > 0 {
+		if body[0] != '"' {
+			break
+		}
+		end := bytes.IndexByte(body[1:], '"')
+		if end < 0 {
+			break
+		}
+		out = append(out, string(body[1:1+end]))
+		body = body[2+end:]
+		if len(body) > 0 && body[0] == ',' {
+			body = body[1:]
+		}
+	}
+	return out
 }
 
 // DigestsHolding returns the digests of images holding any key.

@@ -37,6 +37,9 @@ type Dialect struct {
 	// Lock serialises migrations between processes sharing the database;
 	// it returns the function that releases the lock.
 	Lock func(ctx context.Context, c *sql.Conn) (func(), error)
+	// IndexHints: the planner needs to be told to use narrow covering
+	// indexes (SQLite, which keeps no statistics unless ANALYZE ran).
+	IndexHints bool
 }
 
 // Store implements store.Server. Writes go through w; reads through r
@@ -141,6 +144,19 @@ var migrations = []string{
 		next_at BIGINT NOT NULL, last_error TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL)`,
 	`CREATE INDEX outbox_next ON outbox (next_at, id)`,
 	`ALTER TABLE images ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`,
+	`CREATE TABLE runtime_events (id {serial}, at BIGINT NOT NULL, received BIGINT NOT NULL, type TEXT NOT NULL,
+		digest TEXT NOT NULL, namespace TEXT NOT NULL, verdict TEXT NOT NULL, event {blob} NOT NULL)`,
+	`CREATE INDEX runtime_events_at ON runtime_events (at, id)`,
+	`CREATE INDEX runtime_events_digest ON runtime_events (digest, at)`,
+	// "Who has CVE-X?" reads every finding row of a widespread CVE: a
+	// covering index in the order the answer is sorted in spares a table
+	// lookup per row and the sort.
+	`CREATE INDEX findings_vuln_cover ON findings (vuln_id, digest, package, version, fixed, severity)`,
+	`DROP INDEX findings_vuln`,
+	// The same query labels each row with the image's repo and tags; the
+	// images rows carry the inventory and report, so read the labels from
+	// a narrow index instead.
+	`CREATE INDEX images_labels ON images (digest, repo, tags)`,
 }
 
 // migrate applies the migrations not yet recorded, under the dialect's

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		"Jobs":       testJobs,
 		"Outbox":     testOutbox,
 		"EmptyInput": testEmptyInput,
+		"Runtime":    testRuntimeEvents,
 	}
 	for name, f := range tests {
 		t.Run(name, func(t *testing.T) {
