@@ -61,5 +61,6 @@ else
   log "no shared test data at $shared: integration tests that need it will fail; set BULWARK_SHARED"
 fi
 log "Kubernetes control plane and helm for the admission tests (cached in ~/.cache/bulwark-envtest)"; scripts/envtest-assets.sh >/dev/null
+log "cosign CLI for the attestation interop tests (cached in ~/.cache/bulwark-envtest)"; scripts/cosign-build.sh >/dev/null
 eval "$(scripts/start-postgres.sh)"  # PostgreSQL for the server store tests; URL in /tmp/bulwark-test-postgres.url
 log "ready"

@@ -128,4 +128,5 @@ var commands = []func(*globals) *cobra.Command{
 	newAffectedCmd,
 	newEventsCmd,
 	newWatchCmd,
+	newVerifyCmd,
 }

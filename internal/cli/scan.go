@@ -54,6 +54,7 @@ type scanOptions struct {
 	timeout         time.Duration
 	diff            string
 	push            pushOptions
+	attest          attestOptions
 }
 
 func (o *scanOptions) addFlags(f *pflag.FlagSet) {
@@ -74,6 +75,7 @@ func (o *scanOptions) addFlags(f *pflag.FlagSet) {
 	f.DurationVar(&o.timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	f.StringVar(&o.diff, "diff", "", "a previous JSON report: also print what is new and what was resolved since then")
 	o.push.addFlags(f)
+	o.attest.addFlags(f)
 }
 
 // loaded are the inputs a scan reads before matching.
@@ -94,6 +96,9 @@ func (o *scanOptions) load(g *globals) (*loaded, error) {
 		return nil, usageErr(err)
 	}
 	if l.policy, err = o.buildPolicy(); err != nil {
+		return nil, usageErr(err)
+	}
+	if err := o.attest.prepare(); err != nil {
 		return nil, usageErr(err)
 	}
 	for _, f := range o.vexFiles {
@@ -201,6 +206,9 @@ func (o *scanOptions) run(ctx context.Context, g *globals, l *loaded, inv *model
 		}
 	}
 	if err := o.push.push(ctx, g, inv); err != nil {
+		return err
+	}
+	if err := o.attest.attest(ctx, g, rep, &o.push); err != nil {
 		return err
 	}
 	if rep.Decision != nil && !rep.Decision.Pass {
