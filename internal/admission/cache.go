@@ -118,6 +118,14 @@ func (c *Cache) entry(ctx context.Context, digest string) (*cacheEntry, error) {
 		ttl := c.opt.TTL
 		if !found {
 			ttl = c.opt.NegativeTTL
+			// An Update (a scan stored meanwhile) that raced this lookup
+			// is newer than the store's answer.
+			c.mu.RLock()
+			cur, ok := c.verdicts[digest]
+			c.mu.RUnlock()
+			if ok && cur.found && c.opt.Now().Before(cur.expires) {
+				return cur, nil
+			}
 		}
 		e := &cacheEntry{v: v, found: found, expires: c.opt.Now().Add(ttl)}
 		c.put(digest, e)
@@ -159,6 +167,11 @@ func (c *Cache) Digest(ref string) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	return c.digestByKey(key)
+}
+
+// digestByKey is Digest for a canonical tag reference.
+func (c *Cache) digestByKey(key string) (string, bool) {
 	c.mu.RLock()
 	t, ok := c.tags[key]
 	c.mu.RUnlock()

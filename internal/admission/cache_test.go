@@ -104,3 +104,27 @@ func TestCacheEviction(t *testing.T) {
 		t.Error("newest verdict evicted")
 	}
 }
+
+// racingStore answers "not found" after an Update has landed, as a store
+// read that started before the scan was stored does.
+type racingStore struct {
+	cache *Cache
+	v     Verdict
+}
+
+func (s *racingStore) Lookup(context.Context, string) (Verdict, bool, error) {
+	s.cache.Update(s.v)
+	return Verdict{}, false, nil
+}
+
+func TestCacheUpdateWinsOverARacingMiss(t *testing.T) {
+	rs := &racingStore{v: Verdict{Digest: digestNew, Decision: model.Decision{Pass: true}}}
+	c, err := NewCache(rs, CacheOptions{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.cache = c
+	if _, found, err := c.Lookup(t.Context(), digestNew); err != nil || !found {
+		t.Fatalf("found = %v, err = %v; the update that raced the miss must win", found, err)
+	}
+}

@@ -1,18 +1,18 @@
 package admission
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
-	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/bulwark-security/bulwark/internal/policy"
@@ -62,6 +62,18 @@ type Config struct {
 	Verifier SignatureVerifier
 	// Auditor receives break-glass and audit-mode events (may be nil).
 	Auditor Auditor
+	// Scanner, when set, scans an image with no stored verdict during the
+	// review instead of denying it outright (nil: scan on demand is off).
+	Scanner Scanner
+	// ScanBudget is how long a review waits for a scan on demand before it
+	// denies with "retry" while the scan finishes in the background
+	// (default 8s). It must stay below the webhook configuration's
+	// timeoutSeconds, which Kubernetes caps at 30s.
+	ScanBudget time.Duration
+	// ScanTimeout bounds a background scan on demand (default 10m).
+	ScanTimeout time.Duration
+	// MaxConcurrentScans caps scans on demand running at once (default 2).
+	MaxConcurrentScans int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -71,7 +83,12 @@ type Handler struct {
 	cfg      Config
 	cache    *Cache
 	resolver Resolver
+	scans    *onDemand // nil: scan on demand is off
+	refs     refMemo
 }
+
+// maxScanBudget is the longest webhook timeout Kubernetes accepts.
+const maxScanBudget = 30 * time.Second
 
 // New returns a handler judging with cache and pinning with resolver
 // (both required).
@@ -98,7 +115,24 @@ func New(cfg Config, cache *Cache, resolver Resolver) (*Handler, error) {
 	if cfg.ServerURL == "" {
 		cfg.ServerURL = "<URL>"
 	}
-	return &Handler{cfg: cfg, cache: cache, resolver: resolver}, nil
+	h := &Handler{cfg: cfg, cache: cache, resolver: resolver}
+	if cfg.Scanner != nil {
+		if cfg.ScanBudget <= 0 {
+			cfg.ScanBudget = 8 * time.Second
+		}
+		if cfg.ScanBudget >= maxScanBudget {
+			return nil, fmt.Errorf("admission: scan budget %s: must be below the webhook timeout, which is at most %s", cfg.ScanBudget, maxScanBudget)
+		}
+		if cfg.ScanTimeout <= 0 {
+			cfg.ScanTimeout = 10 * time.Minute
+		}
+		if cfg.MaxConcurrentScans <= 0 {
+			cfg.MaxConcurrentScans = 2
+		}
+		h.cfg = cfg
+		h.scans = newOnDemand(cfg.Scanner, cache, cfg.ScanBudget, cfg.ScanTimeout, cfg.MaxConcurrentScans)
+	}
+	return h, nil
 }
 
 // Validating returns the validating webhook endpoint.
@@ -111,7 +145,60 @@ func (h *Handler) Mutating() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, h.mutate) })
 }
 
-type reviewFunc func(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse
+type reviewFunc func(ctx context.Context, req *request) *response
+
+// requestHeader is what the webhook reads of an AdmissionRequest besides
+// the objects.
+type requestHeader struct {
+	UID       string    `json:"uid"`
+	Kind      groupKind `json:"kind"`
+	Namespace string    `json:"namespace"`
+	Name      string    `json:"name"`
+	Operation string    `json:"operation"`
+	UserInfo  struct {
+		Username string `json:"username"`
+	} `json:"userInfo"`
+}
+
+// request is an admission.k8s.io/v1 AdmissionRequest as the webhook reads it.
+type request struct {
+	requestHeader
+	Object    *object `json:"object"`
+	OldObject *object `json:"oldObject"`
+	// objectErr is why the objects did not decode.
+	objectErr error
+}
+
+// response is an admission.k8s.io/v1 AdmissionResponse.
+type response struct {
+	UID       string   `json:"uid"`
+	Allowed   bool     `json:"allowed"`
+	Result    *status  `json:"status,omitempty"`
+	Patch     []byte   `json:"patch,omitempty"`
+	PatchType string   `json:"patchType,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
+}
+
+// status is the part of metav1.Status a denial carries.
+type status struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+	Reason  string `json:"reason"`
+	Code    int32  `json:"code"`
+}
+
+type reviewIn struct {
+	Request *request `json:"request"`
+}
+
+type reviewOut struct {
+	APIVersion string    `json:"apiVersion"`
+	Kind       string    `json:"kind"`
+	Response   *response `json:"response"`
+}
+
+// bodies recycles request buffers; a review is a few KiB.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, review reviewFunc) {
 	if r.Method != http.MethodPost {
@@ -122,36 +209,57 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, review reviewFun
 		http.Error(w, fmt.Sprintf("admission review: content type %q, want application/json", ct), http.StatusUnsupportedMediaType)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReviewBytes))
-	if err != nil {
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxReviewBytes)); err != nil {
 		http.Error(w, "admission review: reading the body: "+err.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
-	var in admissionv1.AdmissionReview
-	if err := json.Unmarshal(body, &in); err != nil {
+	req, err := decodeReview(buf.Bytes())
+	if err != nil {
 		http.Error(w, "admission review: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if in.Request == nil {
-		http.Error(w, "admission review: no request", http.StatusBadRequest)
-		return
-	}
-	resp := review(r.Context(), in.Request)
-	resp.UID = in.Request.UID
-	out := admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}, Response: resp}
+	resp := review(r.Context(), req)
+	resp.UID = req.UID
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(&out)
+	_ = json.NewEncoder(w).Encode(&reviewOut{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview", Response: resp})
 }
 
-func allow(warnings ...string) *admissionv1.AdmissionResponse {
-	return &admissionv1.AdmissionResponse{Allowed: true, Warnings: warnings}
-}
-
-func deny(msg string) *admissionv1.AdmissionResponse {
-	return &admissionv1.AdmissionResponse{
-		Allowed: false,
-		Result:  &metav1.Status{Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden, Message: msg},
+// decodeReview reads an AdmissionReview in one pass. When its object does
+// not have the shape of a workload, the request is still returned, with
+// objectErr set, so that kinds the webhook does not judge pass and the
+// others are denied with the reason.
+func decodeReview(body []byte) (*request, error) {
+	var in reviewIn
+	err := json.Unmarshal(body, &in)
+	if err != nil {
+		var hdr struct {
+			Request *requestHeader `json:"request"`
+		}
+		if json.Unmarshal(body, &hdr) != nil || hdr.Request == nil {
+			return nil, err
+		}
+		return &request{requestHeader: *hdr.Request, objectErr: err}, nil
 	}
+	if in.Request == nil {
+		return nil, errors.New("no request")
+	}
+	return in.Request, nil
+}
+
+func allow(warnings ...string) *response {
+	return &response{Allowed: true, Warnings: warnings}
+}
+
+func deny(msg string) *response {
+	return &response{Result: &status{Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: string(metav1.StatusReasonForbidden), Message: msg}}
 }
 
 func globMatch(patterns []string, s string) bool {
@@ -189,14 +297,14 @@ func breakGlass(w *workload) (reason string, set bool) {
 
 // answer turns the problems found in a review into a response, applying
 // audit mode and break-glass, and auditing what was let through.
-func (h *Handler) answer(ctx context.Context, req *admissionv1.AdmissionRequest, w *workload, problems []string, emitAudit bool) *admissionv1.AdmissionResponse {
+func (h *Handler) answer(ctx context.Context, req *request, w *workload, problems []string, emitAudit bool) *response {
 	if len(problems) == 0 {
 		return allow()
 	}
 	event := func(kind, reason string) {
 		if emitAudit && h.cfg.Auditor != nil {
-			h.cfg.Auditor.Audit(ctx, AuditEvent{Kind: kind, UID: string(req.UID), User: req.UserInfo.Username, Namespace: w.namespace,
-				Object: w.String(), Operation: string(req.Operation), Reason: reason, Problems: problems})
+			h.cfg.Auditor.Audit(ctx, AuditEvent{Kind: kind, UID: req.UID, User: req.UserInfo.Username, Namespace: w.namespace,
+				Object: w.String(), Operation: req.Operation, Reason: reason, Problems: problems})
 		}
 	}
 	if reason, set := breakGlass(w); set {

@@ -3,12 +3,12 @@ package admission
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/policy"
@@ -23,31 +23,34 @@ type patchOp struct {
 
 // reviewed is the workload of a request that needs judging, or nil with
 // the response to give when it does not.
-func (h *Handler) reviewed(req *admissionv1.AdmissionRequest) (*workload, *admissionv1.AdmissionResponse) {
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+func (h *Handler) reviewed(req *request) (*workload, *response) {
+	if req.Operation != "CREATE" && req.Operation != "UPDATE" {
 		return nil, allow()
 	}
-	if h.gateFor(req.Namespace) == exempt {
+	if h.gateFor(req.Namespace) == exempt || !req.Kind.judged() {
 		return nil, allow()
 	}
-	w, err := decodeWorkload(req)
+	var (
+		w   *workload
+		err = req.objectErr
+	)
+	if err != nil {
+		err = fmt.Errorf("%s %s/%s: decoding the object: %w", req.Kind.Kind, req.Namespace, req.Name, err)
+	} else {
+		w, err = workloadOf(req.Kind, req.Namespace, req.Name, req.Object)
+	}
 	if err != nil {
 		if h.gateFor(req.Namespace) == auditOnly {
 			return nil, allow("bulwark: audit mode, would deny: " + err.Error())
 		}
 		return nil, deny("bulwark: " + err.Error())
 	}
-	if w == nil {
-		return nil, allow()
-	}
-	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
+	if req.Operation == "UPDATE" && req.OldObject != nil {
 		// Only what an update changes is judged: re-judging images that
 		// already run would let a changed verdict block label edits,
 		// scaling and garbage collection, and pinning them would restart
 		// running containers.
-		old := *req
-		old.Object = req.OldObject
-		if ow, err := decodeWorkload(&old); err == nil && ow != nil {
+		if ow, err := workloadOf(req.Kind, req.Namespace, req.Name, req.OldObject); err == nil && ow != nil {
 			w.unchanged = map[string]bool{}
 			for _, ci := range ow.images() {
 				w.unchanged[ci.path+"\x00"+ci.image] = true
@@ -59,7 +62,7 @@ func (h *Handler) reviewed(req *admissionv1.AdmissionRequest) (*workload, *admis
 
 // mutate pins every image reference that has no digest to the digest it
 // resolves to now.
-func (h *Handler) mutate(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+func (h *Handler) mutate(ctx context.Context, req *request) *response {
 	w, resp := h.reviewed(req)
 	if w == nil {
 		return resp
@@ -69,15 +72,15 @@ func (h *Handler) mutate(ctx context.Context, req *admissionv1.AdmissionRequest)
 		problems []string
 	)
 	for _, ci := range w.changedImages() {
-		ref, err := name.ParseReference(ci.image, name.WeakValidation)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("container %s: image %q is not a valid reference: %v", ci.container, ci.image, err))
+		ref := h.refs.parse(ci.image)
+		if ref.err != nil {
+			problems = append(problems, fmt.Sprintf("container %s: image %q is not a valid reference: %v", ci.container, ci.image, ref.err))
 			continue
 		}
-		if _, pinned := ref.(name.Digest); pinned {
+		if ref.digest != "" {
 			continue
 		}
-		digest, err := h.digestOf(ctx, ci.image)
+		digest, err := h.digestOf(ctx, ci.image, ref)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("image %s: cannot resolve it to a digest: %v", ci.image, err))
 			continue
@@ -90,14 +93,13 @@ func (h *Handler) mutate(ctx context.Context, req *admissionv1.AdmissionRequest)
 		if err != nil {
 			return deny("bulwark: encoding the image patch: " + err.Error())
 		}
-		pt := admissionv1.PatchTypeJSONPatch
-		out.Patch, out.PatchType = b, &pt
+		out.Patch, out.PatchType = b, "JSONPatch"
 	}
 	return out
 }
 
 // validate admits the workload when every image passes every check.
-func (h *Handler) validate(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+func (h *Handler) validate(ctx context.Context, req *request) *response {
 	w, resp := h.reviewed(req)
 	if w == nil {
 		return resp
@@ -118,9 +120,11 @@ func (h *Handler) validate(ctx context.Context, req *admissionv1.AdmissionReques
 
 // digestOf returns the digest a tag reference points to: from the cache
 // when known, otherwise from the registry within the resolve budget.
-func (h *Handler) digestOf(ctx context.Context, ref string) (string, error) {
-	if d, ok := h.cache.Digest(ref); ok {
-		return d, nil
+func (h *Handler) digestOf(ctx context.Context, ref string, parsed *parsedRef) (string, error) {
+	if parsed.tagKey != "" {
+		if d, ok := h.cache.digestByKey(parsed.tagKey); ok {
+			return d, nil
+		}
 	}
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.ResolveTimeout)
 	defer cancel()
@@ -134,22 +138,21 @@ func (h *Handler) digestOf(ctx context.Context, ref string) (string, error) {
 
 // checkImage returns why ci may not run, or "" when it may.
 func (h *Handler) checkImage(ctx context.Context, w *workload, ci containerImage) string {
-	ref, err := name.ParseReference(ci.image, name.WeakValidation)
-	if err != nil {
-		return fmt.Sprintf("container %s: image %q is not a valid reference: %v", ci.container, ci.image, err)
+	parsed := h.refs.parse(ci.image)
+	if parsed.err != nil {
+		return fmt.Sprintf("container %s: image %q is not a valid reference: %v", ci.container, ci.image, parsed.err)
 	}
-	shown := ci.image
-	var digest string
-	if d, ok := ref.(name.Digest); ok {
-		digest = d.DigestStr()
+	ref, digest, shown := parsed.ref, parsed.digest, ci.image
+	if digest != "" {
 		shown = strings.TrimSuffix(ci.image, "@"+digest)
 	}
+	var err error
 	registry := ref.Context().RegistryStr()
 	if len(h.cfg.AllowedRegistries) > 0 && !globMatch(h.cfg.AllowedRegistries, registry) {
 		return fmt.Sprintf("image %s: registry %s is not allowed (allowed: %s)", ci.image, registry, strings.Join(h.cfg.AllowedRegistries, ", "))
 	}
 	if digest == "" {
-		if digest, err = h.digestOf(ctx, ci.image); err != nil {
+		if digest, err = h.digestOf(ctx, ci.image, parsed); err != nil {
 			return fmt.Sprintf("image %s: cannot resolve it to a digest: %v", ci.image, err)
 		}
 	}
@@ -162,6 +165,17 @@ func (h *Handler) checkImage(ctx context.Context, w *workload, ci containerImage
 	v, found, err := h.cache.Lookup(ctx, digest)
 	if err != nil {
 		return fmt.Sprintf("image %s (%s): looking up its scan failed: %v", shown, digest, err)
+	}
+	if !found && h.scans != nil {
+		v, err = h.scans.await(ctx, shown, digest)
+		switch {
+		case errors.Is(err, errScanPending):
+			return fmt.Sprintf("image %s (%s) has not been scanned; a scan on demand is in progress and did not finish within %s: retry in a minute (or %s)",
+				shown, digest, h.cfg.ScanBudget, scanHint)
+		case err != nil:
+			return fmt.Sprintf("image %s (%s) has not been scanned and the scan on demand failed: %v; %s", shown, digest, err, scanHint)
+		}
+		found = true
 	}
 	if !found {
 		return fmt.Sprintf("image %s (%s) has not been scanned; %s", shown, digest, scanHint)

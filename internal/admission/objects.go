@@ -1,17 +1,73 @@
 package admission
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
-
-	admissionv1 "k8s.io/api/admission/v1"
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
+
+// The webhook decodes only what it reads of an AdmissionReview, in one
+// pass: names, labels, annotations and container images. Decoding the
+// typed Kubernetes objects cost more than the rest of a review together.
+
+// objectMeta is the part of metav1.ObjectMeta the webhook reads.
+type objectMeta struct {
+	Name         string            `json:"name"`
+	GenerateName string            `json:"generateName"`
+	Namespace    string            `json:"namespace"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+}
+
+// container is a container, init container or ephemeral container.
+type container struct {
+	Name  string `json:"name"`
+	Image string `json:"image"`
+}
+
+// imageSpec is the part of a pod spec (corev1.PodSpec) the webhook reads.
+type imageSpec struct {
+	InitContainers      []container `json:"initContainers"`
+	Containers          []container `json:"containers"`
+	EphemeralContainers []container `json:"ephemeralContainers"`
+}
+
+type podTemplate struct {
+	Metadata objectMeta `json:"metadata"`
+	Spec     imageSpec  `json:"spec"`
+}
+
+// object is the union of the judged kinds' shapes: a Pod's spec is a pod
+// spec, a Deployment's (StatefulSet's, …, Job's) holds a template, a
+// CronJob's a job template. Which part counts follows from the kind.
+type object struct {
+	Metadata objectMeta `json:"metadata"`
+	Spec     struct {
+		imageSpec
+		Template    *podTemplate `json:"template"`
+		JobTemplate *struct {
+			Spec struct {
+				Template *podTemplate `json:"template"`
+			} `json:"spec"`
+		} `json:"jobTemplate"`
+	} `json:"spec"`
+}
+
+// groupKind is the kind of the reviewed object.
+type groupKind struct {
+	Group   string `json:"group"`
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
+}
+
+// judged reports whether objects of kind carry a pod spec the webhook checks.
+func (k groupKind) judged() bool {
+	switch k.Group + "/" + k.Kind {
+	case "/Pod", "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob":
+		return true
+	}
+	return false
+}
 
 // workload is the part of an admitted object the webhook judges: where
 // its pod spec lives and the labels and annotations that apply to it.
@@ -20,7 +76,7 @@ type workload struct {
 	// labels and annotations merge the object's with its pod template's;
 	// the template wins, being closer to what runs.
 	labels, annotations map[string]string
-	spec                *corev1.PodSpec
+	spec                *imageSpec
 	// specPath is the JSON pointer of spec inside the object.
 	specPath string
 	// unchanged holds path+"\x00"+image of the images an update keeps.
@@ -35,93 +91,60 @@ type containerImage struct {
 	path string
 }
 
-// decodeWorkload reads the object of req. It returns nil for kinds that
-// carry no pod spec, which the webhook lets through.
-func decodeWorkload(req *admissionv1.AdmissionRequest) (*workload, error) {
-	raw := req.Object.Raw
-	if len(raw) == 0 {
-		return nil, fmt.Errorf("%s %s/%s: the review carries no object", req.Kind.Kind, req.Namespace, req.Name)
-	}
-	var (
-		meta     metav1.ObjectMeta
-		tmpl     *metav1.ObjectMeta
-		spec     *corev1.PodSpec
-		specPath string
-	)
-	unmarshal := func(v any) error {
-		if err := json.Unmarshal(raw, v); err != nil {
-			return fmt.Errorf("%s %s/%s: decoding the object: %w", req.Kind.Kind, req.Namespace, req.Name, err)
-		}
-		return nil
-	}
-	switch gk := req.Kind.Group + "/" + req.Kind.Kind; gk {
-	case "/Pod":
-		var o corev1.Pod
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		meta, spec, specPath = o.ObjectMeta, &o.Spec, "/spec"
-	case "apps/Deployment":
-		var o appsv1.Deployment
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		meta, tmpl, spec, specPath = o.ObjectMeta, &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, "/spec/template/spec"
-	case "apps/StatefulSet":
-		var o appsv1.StatefulSet
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		meta, tmpl, spec, specPath = o.ObjectMeta, &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, "/spec/template/spec"
-	case "apps/DaemonSet":
-		var o appsv1.DaemonSet
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		meta, tmpl, spec, specPath = o.ObjectMeta, &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, "/spec/template/spec"
-	case "apps/ReplicaSet":
-		var o appsv1.ReplicaSet
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		meta, tmpl, spec, specPath = o.ObjectMeta, &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, "/spec/template/spec"
-	case "batch/Job":
-		var o batchv1.Job
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		meta, tmpl, spec, specPath = o.ObjectMeta, &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, "/spec/template/spec"
-	case "batch/CronJob":
-		var o batchv1.CronJob
-		if err := unmarshal(&o); err != nil {
-			return nil, err
-		}
-		t := &o.Spec.JobTemplate.Spec.Template
-		meta, tmpl, spec, specPath = o.ObjectMeta, &t.ObjectMeta, &t.Spec, "/spec/jobTemplate/spec/template/spec"
-	default:
+// workloadOf returns the workload of o, an object of kind reviewed in
+// namespace under name. It returns nil for kinds that carry no pod spec,
+// which the webhook lets through.
+func workloadOf(kind groupKind, namespace, name string, o *object) (*workload, error) {
+	if !kind.judged() {
 		return nil, nil
 	}
+	if o == nil {
+		return nil, fmt.Errorf("%s %s/%s: the review carries no object", kind.Kind, namespace, name)
+	}
+	var (
+		tmpl     *podTemplate
+		spec     *imageSpec
+		specPath = "/spec/template/spec"
+	)
+	switch kind.Kind {
+	case "Pod":
+		spec, specPath = &o.Spec.imageSpec, "/spec"
+	case "CronJob":
+		if jt := o.Spec.JobTemplate; jt != nil {
+			tmpl = jt.Spec.Template
+		}
+		specPath = "/spec/jobTemplate/spec/template/spec"
+	default:
+		tmpl = o.Spec.Template
+	}
+	if spec == nil {
+		if tmpl == nil {
+			tmpl = &podTemplate{}
+		}
+		spec = &tmpl.Spec
+	}
+	meta := o.Metadata
 	w := &workload{
-		kind:        req.Kind.Kind,
+		kind:        kind.Kind,
 		name:        meta.Name,
 		namespace:   meta.Namespace,
-		labels:      maps.Clone(meta.Labels),
-		annotations: maps.Clone(meta.Annotations),
+		labels:      meta.Labels,
+		annotations: meta.Annotations,
 		spec:        spec,
 		specPath:    specPath,
 	}
 	if w.name == "" {
-		w.name = req.Name
+		w.name = name
 	}
 	if w.name == "" {
 		w.name = meta.GenerateName
 	}
 	if w.namespace == "" {
-		w.namespace = req.Namespace
+		w.namespace = namespace
 	}
 	if tmpl != nil {
-		w.labels = merge(w.labels, tmpl.Labels)
-		w.annotations = merge(w.annotations, tmpl.Annotations)
+		w.labels = merge(w.labels, tmpl.Metadata.Labels)
+		w.annotations = merge(w.annotations, tmpl.Metadata.Annotations)
 	}
 	return w, nil
 }

@@ -2,6 +2,7 @@ package admission
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -48,8 +49,8 @@ func TestDecodeWorkloadKinds(t *testing.T) {
 			}
 			cur[parts[len(parts)-1]] = map[string]any{"containers": []map[string]string{{"name": "app", "image": "registry.local/web:1.4"}}}
 			raw, _ := json.Marshal(obj)
-			req := &admissionv1.AdmissionRequest{Kind: metav1.GroupVersionKind{Group: tc.group, Version: "v1", Kind: tc.kind}, Namespace: "ns", Object: runtime.RawExtension{Raw: raw}}
-			w, err := decodeWorkload(req)
+			w, err := decodeWorkload(t, &admissionv1.AdmissionRequest{Kind: metav1.GroupVersionKind{Group: tc.group, Version: "v1", Kind: tc.kind},
+				Namespace: "ns", Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: raw}})
 			if err != nil || w == nil {
 				t.Fatalf("decodeWorkload: %v, %v", w, err)
 			}
@@ -82,28 +83,72 @@ func splitPointer(p string) []string {
 	return out
 }
 
+// decodeWorkload sends req through the webhook's review decoding.
+func decodeWorkload(t testing.TB, req *admissionv1.AdmissionRequest) (*workload, error) {
+	t.Helper()
+	body, err := json.Marshal(admissionv1.AdmissionReview{Request: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeRaw(body)
+}
+
+func decodeRaw(body []byte) (*workload, error) {
+	r, err := decodeReview(body)
+	if err != nil {
+		return nil, err
+	}
+	w, err := workloadOf(r.Kind, r.Namespace, r.Name, r.Object)
+	if err == nil && r.objectErr != nil && r.Kind.judged() {
+		return nil, r.objectErr
+	}
+	return w, err
+}
+
 func TestDecodeWorkloadErrors(t *testing.T) {
 	req := &admissionv1.AdmissionRequest{Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Namespace: "ns", Name: "web"}
-	if _, err := decodeWorkload(req); err == nil {
-		t.Error("no object: want an error")
+	if _, err := decodeWorkload(t, req); err == nil || !strings.Contains(err.Error(), "Pod ns/web: the review carries no object") {
+		t.Errorf("no object: err = %v", err)
 	}
 	req.Object.Raw = []byte(`{"spec":{"containers":"nope"}}`)
-	if _, err := decodeWorkload(req); err == nil {
+	if _, err := decodeWorkload(t, req); err == nil {
 		t.Error("bad object: want an error")
 	}
+	// Kinds without a pod spec pass, whatever their spec looks like.
 	req.Kind.Kind = "ConfigMap"
-	if w, err := decodeWorkload(req); w != nil || err != nil {
+	if w, err := decodeWorkload(t, req); w != nil || err != nil {
 		t.Errorf("other kinds pass through: %v %v", w, err)
+	}
+	for _, body := range []string{`{`, `{"request":null}`, `[]`} {
+		if _, err := decodeRaw([]byte(body)); err == nil {
+			t.Errorf("review %s: want an error", body)
+		}
+	}
+}
+
+// TestBadObjectDenied: a judged kind whose object cannot be read is
+// denied (fail-closed); another kind with the same body passes.
+func TestBadObjectDenied(t *testing.T) {
+	h, _, _, _ := newFixture(t, Config{})
+	body := func(kind string) []byte {
+		return []byte(`{"request":{"uid":"uid-1","kind":{"group":"","version":"v1","kind":"` + kind + `"},"namespace":"shop","name":"web",
+			"operation":"CREATE","object":{"spec":{"containers":"nope"}}}}`)
+	}
+	if got := post(t, h.Validating(), body("Pod")); got.Allowed || !strings.Contains(message(got), "Pod shop/web: decoding the object") {
+		t.Errorf("bad pod: allowed=%v %q", got.Allowed, message(got))
+	}
+	if got := post(t, h.Validating(), body("Service")); !got.Allowed {
+		t.Errorf("a Service with an odd spec was denied: %q", message(got))
 	}
 }
 
 func FuzzDecodeWorkload(f *testing.F) {
-	f.Add("apps", "Deployment", []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}}`))
-	f.Add("", "Pod", []byte(`{"metadata":{"annotations":{"bulwark.dev/break-glass":"r"}},"spec":{"initContainers":[{"image":"y"}]}}`))
-	f.Add("batch", "CronJob", []byte(`{}`))
-	f.Fuzz(func(t *testing.T, group, kind string, raw []byte) {
-		req := &admissionv1.AdmissionRequest{Kind: metav1.GroupVersionKind{Group: group, Kind: kind}, Object: runtime.RawExtension{Raw: raw}}
-		w, err := decodeWorkload(req)
+	f.Add([]byte(`{"request":{"kind":{"group":"apps","kind":"Deployment"},"operation":"CREATE","object":{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}}}}`))
+	f.Add([]byte(`{"request":{"kind":{"kind":"Pod"},"object":{"metadata":{"annotations":{"bulwark.dev/break-glass":"r"}},"spec":{"initContainers":[{"image":"y"}]}}}}`))
+	f.Add([]byte(`{"request":{"kind":{"group":"batch","kind":"CronJob"},"object":{}}}`))
+	f.Add([]byte(`{"request":{"kind":{"group":"batch","kind":"CronJob"},"object":{"spec":{"jobTemplate":null}}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w, err := decodeRaw(body)
 		if err == nil && w != nil {
 			_ = w.images()
 		}

@@ -9,7 +9,11 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bulwark-security/bulwark/internal/admission"
+	"github.com/bulwark-security/bulwark/internal/image"
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/policy"
+	"github.com/bulwark-security/bulwark/internal/scan"
+	"github.com/bulwark-security/bulwark/internal/store"
 )
 
 // admissionFlags are the admission webhook settings of "bulwark server".
@@ -24,6 +28,11 @@ type admissionFlags struct {
 	serverURL       string
 	platform        string
 	insecure        []string
+	scanOnDemand    bool
+	scanBudget      time.Duration
+	maxScans        int
+	// verifier is set from the --verify… flags (server_attest.go).
+	verifier admission.SignatureVerifier
 }
 
 // addAdmissionFlags declares the --admission… flags on f.
@@ -39,31 +48,53 @@ func addAdmissionFlags(f *pflag.FlagSet) *admissionFlags {
 	f.StringVar(&a.serverURL, "admission-server-url", "", "server URL named in the \"run: bulwark scan …\" hint of a denial")
 	f.StringVar(&a.platform, "admission-platform", "linux/amd64", "platform whose manifest digest tags are pinned to")
 	f.StringSliceVar(&a.insecure, "admission-insecure-registries", nil, "registries (host[:port]) resolved over plain HTTP")
+	f.BoolVar(&a.scanOnDemand, "admission-scan-on-demand", false, "scan an image that has no stored scan during the review and store it like a pushed scan, instead of denying it")
+	f.DurationVar(&a.scanBudget, "admission-scan-budget", 8*time.Second, "how long a review waits for a scan on demand before it denies with \"retry\" (the scan goes on); keep it below the webhook timeout")
+	f.IntVar(&a.maxScans, "admission-max-concurrent-scans", 2, "scans on demand running at once")
 	return a
 }
 
 // build returns the webhook handler and the verdict cache over verdicts;
 // the server calls cache.Update after each stored scan or rescan.
-func (a *admissionFlags) build(p *policy.Policy, verdicts admission.Verdicts, log *slog.Logger) (*admission.Handler, *admission.Cache, error) {
+// scanner, when not nil, scans unknown digests on demand.
+func (a *admissionFlags) build(p *policy.Policy, verdicts admission.Verdicts, scanner admission.Scanner, log *slog.Logger) (*admission.Handler, *admission.Cache, error) {
 	cache, err := admission.NewCache(verdicts, admission.CacheOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
 	h, err := admission.New(admission.Config{
-		Policy:            p,
-		AllowedRegistries: a.registries,
-		MaxScanAge:        a.maxScanAge,
-		MaxDBAge:          a.maxDBAge,
-		ExemptNamespaces:  a.exemptNS,
-		Audit:             a.audit,
-		AuditNamespaces:   a.auditNamespaces,
-		ServerURL:         a.serverURL,
-		Auditor:           slogAuditor(log),
+		Policy:             p,
+		AllowedRegistries:  a.registries,
+		MaxScanAge:         a.maxScanAge,
+		MaxDBAge:           a.maxDBAge,
+		ExemptNamespaces:   a.exemptNS,
+		Audit:              a.audit,
+		AuditNamespaces:    a.auditNamespaces,
+		ServerURL:          a.serverURL,
+		Auditor:            slogAuditor(log),
+		Scanner:            scanner,
+		ScanBudget:         a.scanBudget,
+		MaxConcurrentScans: a.maxScans,
+		Verifier:           a.verifier,
 	}, cache, &admission.RegistryResolver{Platform: a.platform, InsecureRegistries: a.insecure})
 	if err != nil {
 		return nil, nil, err
 	}
 	return h, cache, nil
+}
+
+// demandScanner returns the scan-on-demand scanner when it is enabled,
+// with the in-memory ingest token the server must accept for it.
+func (a *admissionFlags) demandScanner(g *globals, verdicts admission.Verdicts) (*demandScanner, []store.Token) {
+	if !a.scanOnDemand {
+		return nil, nil
+	}
+	s, tok := newDemandScanner(verdicts, scan.Options{
+		Image:    image.Options{Platform: a.platform, InsecureRegistries: a.insecure},
+		CacheDir: g.cacheDir,
+		Scanner:  model.Tool{Name: "bulwark", Version: Version},
+	})
+	return s, []store.Token{tok}
 }
 
 // slogAuditor writes every bypassed admission as a warning-level event.

@@ -26,7 +26,7 @@ func TestAdmissionFlagsBuild(t *testing.T) {
 		t.Fatalf("flags = %+v", a)
 	}
 	var logs bytes.Buffer
-	h, cache, err := a.build(nil, &admission.MemoryVerdicts{}, slog.New(slog.NewTextHandler(&logs, nil)))
+	h, cache, err := a.build(nil, &admission.MemoryVerdicts{}, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil || cache == nil {
 		t.Fatal(err)
 	}

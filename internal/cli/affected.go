@@ -55,12 +55,18 @@ each image.`,
 			for _, im := range resp.Images {
 				where := make([]string, 0, len(im.Workloads))
 				for _, w := range im.Workloads {
-					where = append(where, strings.Trim(w.Cluster+"/"+w.Namespace+"/"+w.Pod, "/"))
+					// cluster/namespace/pod, then the owning workload
+					// ("Deployment/web") that a fix is rolled out to.
+					s := strings.Trim(w.Cluster+"/"+w.Namespace+"/"+w.Pod, "/")
+					if w.Workload != "" && w.Workload != "Pod/"+w.Pod {
+						s += " (" + w.Workload + ")"
+					}
+					where = append(where, s)
 				}
 				running += len(im.Workloads)
 				for _, p := range im.Packages {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortDigest(im.Digest), dash(im.Repo), p.Package, p.Version,
-						dash(strings.Join(p.FixedVersions, ", ")), p.Severity, dash(strings.Join(where, " ")))
+						dash(strings.Join(p.FixedVersions, ", ")), p.Severity, dash(strings.Join(where, ", ")))
 				}
 			}
 			if err := tw.Flush(); err != nil {

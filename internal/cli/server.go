@@ -43,6 +43,7 @@ func (f *serverStoreFlags) open(ctx context.Context) (*sqlstore.Store, error) {
 
 type serverOptions struct {
 	admission      *admissionFlags
+	verify         *verifyFlags
 	listen         string
 	tlsCert        string
 	tlsKey         string
@@ -53,6 +54,7 @@ type serverOptions struct {
 	updateInterval time.Duration
 	workers        int
 	bootstrap      string
+	tokenFile      string
 	policyFile     string
 	workloadTTL    time.Duration
 	webhooks       []string
@@ -98,6 +100,7 @@ See docs/server.md.`,
 	f.DurationVar(&o.updateInterval, "db-update-interval", 6*time.Hour, "update the vulnerability DB this often and rescan what changed; 0 disables (use POST /api/v1/db/update)")
 	f.IntVar(&o.workers, "workers", 1, "rescan workers on this replica (each matches images in parallel)")
 	f.StringVar(&o.bootstrap, "bootstrap-token", "", "store this secret as the admin token \"bootstrap\" at start, so a fresh server is usable (env BULWARK_BOOTSTRAP_TOKEN)")
+	f.StringVar(&o.tokenFile, "token-file", os.Getenv("BULWARK_TOKEN_FILE"), "also accept the tokens in this file, one \"NAME SCOPES SECRET\" line each (SECRET may be sha256:HEX); never stored (env BULWARK_TOKEN_FILE)")
 	f.StringVar(&o.policyFile, "policy", "", "policy file evaluated into every report (see docs/policy.md)")
 	f.DurationVar(&o.workloadTTL, "workload-ttl", 15*time.Minute, "how long a workload report counts unless the reporter renews it")
 	f.StringArrayVar(&o.webhooks, "notify-webhook", nil, "POST new-finding events as JSON to this URL (repeatable)")
@@ -107,6 +110,7 @@ See docs/server.md.`,
 	f.StringVar(&o.minSeverity, "notify-min-severity", "high", "lowest severity that notifies: negligible, low, medium, high, critical")
 	f.BoolVar(&o.allImages, "notify-all-images", false, "notify for every stored image, not only images reported running")
 	o.admission = addAdmissionFlags(f)
+	o.verify = addVerifyFlags(f)
 	cmd.AddCommand(newServerTokenCmd(g, sf))
 	return cmd
 }
@@ -153,6 +157,12 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 			return opErr(err)
 		}
 	}
+	var apiTokens []store.Token
+	if o.tokenFile != "" {
+		if apiTokens, err = server.LoadTokenFile(o.tokenFile); err != nil {
+			return usageErr(fmt.Errorf("--token-file: %w", err))
+		}
+	}
 	dbPath := o.dbPath
 	if dbPath == "" {
 		dbPath = filepath.Join(sf.data, "vulndb", "bulwark.db")
@@ -174,15 +184,29 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 	rs := &rescan.Rescanner{Store: st, Matcher: m, Worker: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		Notify: rescan.NotifyPolicy{Sinks: names, MinSeverity: minSev, AllImages: o.allImages}}
 	up := &rescan.Updater{Path: dbPath, Feeds: feeds, Source: src, Matcher: m, Rescanner: rs}
+	verifier, err := o.verify.build(o.admission != nil && o.admission.enabled)
+	if err != nil {
+		return usageErr(err)
+	}
 	var (
 		admit    *admission.Handler
 		reported func(string, *model.Report)
+		onDemand *demandScanner
 	)
 	if o.admission != nil && o.admission.enabled {
 		if o.tlsCert == "" {
 			return usageErr(fmt.Errorf("--admission needs --tls-cert and --tls-key: the Kubernetes API server calls webhooks over HTTPS only"))
 		}
-		h, cache, err := o.admission.build(pol, storeVerdicts{q: st}, g.log)
+		var scanner admission.Scanner
+		var scanTokens []store.Token
+		if onDemand, scanTokens = o.admission.demandScanner(g, storeVerdicts{q: st}); onDemand != nil {
+			scanner = onDemand
+			apiTokens = append(apiTokens, scanTokens...)
+		}
+		if verifier != nil {
+			o.admission.verifier = verifier
+		}
+		h, cache, err := o.admission.build(pol, storeVerdicts{q: st}, scanner, g.log)
 		if err != nil {
 			return usageErr(fmt.Errorf("admission: %w", err))
 		}
@@ -192,8 +216,11 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 		reported = func(digest string, r *model.Report) { cache.Update(verdictOf(digest, r)) }
 		rs.Reported = reported
 	}
-	srv := server.New(server.Config{Store: st, Matcher: m, Rescanner: rs, Updater: up, EventRetention: o.eventRetention,
+	srv := server.New(server.Config{Store: server.WithTokens(st, apiTokens), Matcher: m, Rescanner: rs, Updater: up, EventRetention: o.eventRetention,
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), WorkloadTTL: o.workloadTTL, Reported: reported})
+	if onDemand != nil {
+		onDemand.api = srv.Handler()
+	}
 	if admit != nil {
 		srv.Mount("POST "+admission.ValidatePath, admit.Validating())
 		srv.Mount("POST "+admission.MutatePath, admit.Mutating())

@@ -4,6 +4,8 @@ package kube
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -212,5 +214,123 @@ func TestHelmTemplatePostgresAndCertManager(t *testing.T) {
 	r.get(t, "DaemonSet/bulwark-agent", &agent)
 	if agent.Spec.Template.Spec.AutomountServiceAccountToken == nil || *agent.Spec.Template.Spec.AutomountServiceAccountToken {
 		t.Error("the agent needs no Kubernetes API token")
+	}
+}
+
+// envSecret returns the Secret name and key env var name of container c
+// is read from, or "" when it is not set from a Secret.
+func envSecret(c corev1.Container, name string) (secret, key string) {
+	for _, e := range c.Env {
+		if e.Name == name && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			return e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key
+		}
+	}
+	return "", ""
+}
+
+// TestHelmTemplateTokens: the watcher and the agents hold ingest-only
+// tokens, the server knows only their hashes, and the admin token is
+// given to no workload.
+func TestHelmTemplateTokens(t *testing.T) {
+	r := render(t, "--set", "agent.enabled=true")
+	var tokens corev1.Secret
+	r.get(t, "Secret/bulwark-ingest-tokens", &tokens)
+	sum := func(k string) string {
+		secret := tokens.Data[k]
+		if len(secret) < 32 {
+			t.Fatalf("ingest token %q: %d bytes, want a long random secret", k, len(secret))
+		}
+		h := sha256.Sum256(secret)
+		return hex.EncodeToString(h[:])
+	}
+	wantFile := "watcher ingest sha256:" + sum("watcher") + "\nagent ingest sha256:" + sum("agent") + "\n"
+	if got := string(tokens.Data["tokens"]); got != wantFile {
+		t.Errorf("token file:\n%s\nwant:\n%s", got, wantFile)
+	}
+	if bytes.Equal(tokens.Data["watcher"], tokens.Data["agent"]) {
+		t.Error("the watcher and the agents share a token")
+	}
+
+	var server, watcher appsv1.Deployment
+	r.get(t, "Deployment/bulwark", &server)
+	r.get(t, "Deployment/bulwark-watcher", &watcher)
+	var agent appsv1.DaemonSet
+	r.get(t, "DaemonSet/bulwark-agent", &agent)
+	if s, k := envSecret(watcher.Spec.Template.Spec.Containers[0], "BULWARK_TOKEN"); s != "bulwark-ingest-tokens" || k != "watcher" {
+		t.Errorf("watcher token from %s/%s, want bulwark-ingest-tokens/watcher", s, k)
+	}
+	if s, k := envSecret(agent.Spec.Template.Spec.Containers[0], "BULWARK_TOKEN"); s != "bulwark-ingest-tokens" || k != "agent" {
+		t.Errorf("agent token from %s/%s, want bulwark-ingest-tokens/agent", s, k)
+	}
+	sc := server.Spec.Template.Spec.Containers[0]
+	if !slices.Contains(sc.Args, "--token-file=/etc/bulwark/tokens/tokens") {
+		t.Errorf("server args %v lack --token-file", sc.Args)
+	}
+	var mounted bool
+	for _, v := range server.Spec.Template.Spec.Volumes {
+		if v.Secret != nil && v.Secret.SecretName == "bulwark-ingest-tokens" {
+			mounted = len(v.Secret.Items) == 1 && v.Secret.Items[0].Key == "tokens"
+		}
+	}
+	if !mounted {
+		t.Error("the server must mount only the hashes (key tokens) of bulwark-ingest-tokens")
+	}
+	// The admin token reaches the server's bootstrap and nothing else.
+	for _, doc := range r.keys() {
+		if strings.HasPrefix(doc, "Secret/") {
+			continue
+		}
+		if n := strings.Count(string(r[doc]), "name: bulwark-token,"); n > 0 && !(doc == "Deployment/bulwark" && n == 1) {
+			t.Errorf("%s refers to the admin token Secret", doc)
+		}
+	}
+	if s, _ := envSecret(sc, "BULWARK_BOOTSTRAP_TOKEN"); s != "bulwark-token" {
+		t.Errorf("bootstrap token from %q", s)
+	}
+
+	// Bring-your-own: nothing generated, every reader follows the name.
+	r = render(t, "--set", "agent.enabled=true,server.existingIngestTokenSecret=byo-tokens")
+	if _, ok := r["Secret/bulwark-ingest-tokens"]; ok {
+		t.Error("ingest tokens generated although an existing Secret is named")
+	}
+	r.get(t, "Deployment/bulwark-watcher", &watcher)
+	if s, _ := envSecret(watcher.Spec.Template.Spec.Containers[0], "BULWARK_TOKEN"); s != "byo-tokens" {
+		t.Errorf("watcher token from %q, want byo-tokens", s)
+	}
+}
+
+func TestHelmTemplateScanOnDemand(t *testing.T) {
+	r := render(t, "--set", "admission.scanOnDemand=true,admission.timeoutSeconds=20,admission.registryCredentialsSecret=pull")
+	var server appsv1.Deployment
+	r.get(t, "Deployment/bulwark", &server)
+	c := server.Spec.Template.Spec.Containers[0]
+	for _, want := range []string{"--admission-scan-on-demand", "--admission-scan-budget=18s"} {
+		if !slices.Contains(c.Args, want) {
+			t.Errorf("server args %v lack %s", c.Args, want)
+		}
+	}
+	var vwc admissionregistrationv1.ValidatingWebhookConfiguration
+	r.get(t, "ValidatingWebhookConfiguration/bulwark", &vwc)
+	if *vwc.Webhooks[0].TimeoutSeconds != 20 {
+		t.Errorf("webhook timeout %d, want 20", *vwc.Webhooks[0].TimeoutSeconds)
+	}
+	var docker bool
+	for _, e := range c.Env {
+		docker = docker || (e.Name == "DOCKER_CONFIG" && e.Value == "/etc/bulwark/docker")
+	}
+	if !docker {
+		t.Error("registry credentials not given to the server")
+	}
+	if off := render(t); slices.Contains(func() []string {
+		var d appsv1.Deployment
+		off.get(t, "Deployment/bulwark", &d)
+		return d.Spec.Template.Spec.Containers[0].Args
+	}(), "--admission-scan-on-demand") {
+		t.Error("scan on demand must be off by default")
+	}
+	// A budget at or above the webhook timeout cannot work: the chart refuses it.
+	out, err := exec.Command(helmBinary(t), "template", "bulwark", chartDir(t), "--set", "admission.scanOnDemand=true,admission.scanBudgetSeconds=10").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "must be above 0 and below admission.timeoutSeconds") {
+		t.Errorf("budget 10s with a 10s timeout rendered: %v\n%s", err, out)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 
@@ -75,4 +77,84 @@ func (s *Server) authorize(r *http.Request, need store.Scope) error {
 		return errStatus(http.StatusForbidden, "token %q lacks the %s scope", t.Name, need)
 	}
 	return nil
+}
+
+// LoadTokenFile reads pre-provisioned tokens, one per line:
+//
+//	NAME SCOPES SECRET
+//
+// where SCOPES is "ingest,read" as for ParseScopes and SECRET is the
+// token secret or "sha256:" and its hex SHA-256, so that the file need
+// not hold secrets at all. Blank lines and lines starting with # are
+// skipped. Only hashes are kept.
+func LoadTokenFile(path string) ([]store.Token, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token file: %w", err)
+	}
+	return ParseTokenFile(path, b)
+}
+
+// ParseTokenFile parses the contents of a token file; name labels errors.
+func ParseTokenFile(name string, b []byte) ([]store.Token, error) {
+	var out []store.Token
+	seen := map[string]bool{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("token file %s line %d: want NAME SCOPES SECRET, got %d fields", name, i+1, len(f))
+		}
+		scopes, err := ParseScopes(f[1])
+		if err != nil {
+			return nil, fmt.Errorf("token file %s line %d: %w", name, i+1, err)
+		}
+		hash, hashed := strings.CutPrefix(f[2], "sha256:")
+		switch {
+		case !hashed && len(f[2]) < 16:
+			return nil, fmt.Errorf("token file %s line %d: token %q: the secret is shorter than 16 characters", name, i+1, f[0])
+		case !hashed:
+			hash = HashToken(f[2])
+		default:
+			if _, err := hex.DecodeString(hash); err != nil || len(hash) != sha256.Size*2 {
+				return nil, fmt.Errorf("token file %s line %d: token %q: sha256: wants 64 hex digits", name, i+1, f[0])
+			}
+			hash = strings.ToLower(hash)
+		}
+		if seen[f[0]] {
+			return nil, fmt.Errorf("token file %s line %d: token %q is listed twice", name, i+1, f[0])
+		}
+		seen[f[0]] = true
+		out = append(out, store.Token{Name: f[0], Hash: hash, Scopes: scopes})
+	}
+	return out, nil
+}
+
+// WithTokens returns st answering TokenByHash from tokens first, so the
+// tokens of a token file authenticate without ever being written to the
+// store (removing a line and restarting revokes one).
+func WithTokens(st store.Server, tokens []store.Token) store.Server {
+	if len(tokens) == 0 {
+		return st
+	}
+	m := make(map[string]store.Token, len(tokens))
+	for _, t := range tokens {
+		m[t.Hash] = t
+	}
+	return &fileTokens{Server: st, byHash: m}
+}
+
+type fileTokens struct {
+	store.Server
+	byHash map[string]store.Token
+}
+
+func (f *fileTokens) TokenByHash(ctx context.Context, hash string) (*store.Token, error) {
+	if t, ok := f.byHash[hash]; ok {
+		return &t, nil
+	}
+	return f.Server.TokenByHash(ctx, hash)
 }

@@ -70,3 +70,7 @@ tls.key: {{ $cert.Key | b64enc }}
 {{- define "bulwark.tokenSecret" -}}
 {{ .Values.server.existingTokenSecret | default (printf "%s-token" (include "bulwark.fullname" .)) }}
 {{- end -}}
+
+{{- define "bulwark.ingestTokenSecret" -}}
+{{ .Values.server.existingIngestTokenSecret | default (printf "%s-ingest-tokens" (include "bulwark.fullname" .)) }}
+{{- end -}}
