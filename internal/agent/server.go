@@ -34,12 +34,16 @@ type ServerSink struct {
 
 // NewServerSink returns a sink posting to base (e.g. "http://bulwark:8080")
 // until ctx ends, with token (an ingest-scope API token; "" sends none)
-// as its bearer token.
-func NewServerSink(ctx context.Context, base, token string) *ServerSink {
+// as its bearer token, through client (nil: a default client; pass one
+// that trusts the server's CA when it is private).
+func NewServerSink(ctx context.Context, base, token string, client *http.Client) *ServerSink {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
 	s := &ServerSink{
 		url:    strings.TrimRight(base, "/") + ServerEventsPath,
 		token:  token,
-		client: &http.Client{Timeout: 10 * time.Second},
+		client: client,
 		queue:  make(chan *Event, 4096),
 	}
 	go s.loop(ctx)

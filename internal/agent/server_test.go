@@ -31,7 +31,7 @@ func TestServerSink(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := NewServerSink(ctx, srv.URL+"/", "")
+	s := NewServerSink(ctx, srv.URL+"/", "", nil)
 	local := newRecorder()
 	tee := Tee{local, s}
 	for i := range 3 {
@@ -66,7 +66,7 @@ func TestServerSinkCountsFailures(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := NewServerSink(ctx, srv.URL, "")
+	s := NewServerSink(ctx, srv.URL, "", nil)
 	s.Emit(&Event{Type: EventExec})
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {

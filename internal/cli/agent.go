@@ -22,6 +22,7 @@ const defaultProfileDir = "/var/lib/bulwark/profiles"
 func newAgentCmd(g *globals) *cobra.Command {
 	var (
 		mode, server, token string
+		serverCA            string
 		dockerHost, cri     string
 		learnFor            time.Duration
 		allEvents           bool
@@ -76,7 +77,11 @@ kernel with BTF.`,
 				if token == "" {
 					return usageErr(errors.New("--server needs --token (or env BULWARK_TOKEN) with the ingest scope"))
 				}
-				sink = agent.Tee{sink, agent.NewServerSink(ctx, server, token)}
+				hc, err := serverHTTPClient("--server-ca", serverCA, 10*time.Second)
+				if err != nil {
+					return usageErr(err)
+				}
+				sink = agent.Tee{sink, agent.NewServerSink(ctx, server, token, hc)}
 			}
 			a, err := agent.New(ctx, agent.Options{
 				Mode: m, LearnFor: learnFor, Profiles: runtime.Dir(*profiles),
@@ -101,6 +106,7 @@ kernel with BTF.`,
 	f.DurationVar(&learnFor, "learn-for", 15*time.Minute, "learning window per image in learn mode (0: until restarted in another mode)")
 	f.StringVar(&server, "server", "", "also send events to this Bulwark server URL")
 	f.StringVar(&token, "token", "", "API token with the ingest scope for --server (env BULWARK_TOKEN)")
+	f.StringVar(&serverCA, "server-ca", os.Getenv("BULWARK_CA_CERT"), "CA certificate (PEM) that signs the server's certificate (env BULWARK_CA_CERT)")
 	f.StringVar(&dockerHost, "docker-host", "", "Docker Engine API (default $DOCKER_HOST or unix:///var/run/docker.sock)")
 	f.StringVar(&cri, "cri-endpoint", "", "Kubernetes CRI socket to resolve containers with, e.g. unix:///run/crio/crio.sock (default: containerd's socket when it serves the CRI, then Docker)")
 	f.BoolVar(&allEvents, "all-events", false, "also report allowed execs outside learn mode")

@@ -119,35 +119,35 @@ func newServerClient(server, token string) (*serverClient, error) {
 	if token == "" {
 		return nil, fmt.Errorf("--server needs --token (or env BULWARK_TOKEN)")
 	}
-	hc := &http.Client{Timeout: 2 * time.Minute}
-	if ca := os.Getenv("BULWARK_CA_CERT"); ca != "" {
-		tr, err := caTransport(ca)
-		if err != nil {
-			return nil, err
-		}
-		hc.Transport = tr
+	hc, err := serverHTTPClient("BULWARK_CA_CERT", os.Getenv("BULWARK_CA_CERT"), 2*time.Minute)
+	if err != nil {
+		return nil, err
 	}
 	return &serverClient{base: strings.TrimRight(server, "/"), token: token, http: hc}, nil
 }
 
-// caTransport trusts the PEM certificates in file as well as the system's
-// roots: a server behind a private CA (cert-manager, an internal PKI)
-// needs no change to the machine's trust store.
-func caTransport(file string) (*http.Transport, error) {
-	pem, err := os.ReadFile(file)
+// serverHTTPClient returns a client for a Bulwark server that trusts the
+// PEM certificates in caFile (named by what, the flag or variable, in
+// errors) as well as the system's roots: a server behind a private CA
+// (cert-manager, an internal PKI) needs no change to the trust store.
+func serverHTTPClient(what, caFile string, timeout time.Duration) (*http.Client, error) {
+	if caFile == "" {
+		return &http.Client{Timeout: timeout}, nil
+	}
+	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("BULWARK_CA_CERT: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("BULWARK_CA_CERT %s: no PEM certificate in it; give the CA certificate that signed the server's", file)
+		return nil, fmt.Errorf("%s %s: no PEM certificate in it; give the CA certificate that signed the server's", what, caFile)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return tr, nil
+	return &http.Client{Timeout: timeout, Transport: tr}, nil
 }
 
 func (c *serverClient) do(ctx context.Context, method, path string, body, out any) error {

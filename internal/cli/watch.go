@@ -2,11 +2,8 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -54,7 +51,7 @@ it needs get/list/watch on pods, replicasets and jobs. See docs/kubernetes.md.`,
 			if err != nil {
 				return usageErr(fmt.Errorf("kubernetes client: %w", err))
 			}
-			hc, err := watchHTTPClient(serverCA)
+			hc, err := serverHTTPClient("--server-ca", serverCA, 30*time.Second)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -76,29 +73,8 @@ it needs get/list/watch on pods, replicasets and jobs. See docs/kubernetes.md.`,
 	f.StringVar(&cluster, "cluster", "", "cluster name reported with every workload")
 	f.StringVar(&server, "server", "", "Bulwark server URL")
 	f.StringVar(&token, "token", "", "API token with the ingest scope (env BULWARK_TOKEN)")
-	f.StringVar(&serverCA, "server-ca", "", "CA certificate (PEM) that signs the server's certificate")
+	f.StringVar(&serverCA, "server-ca", os.Getenv("BULWARK_CA_CERT"), "CA certificate (PEM) that signs the server's certificate (env BULWARK_CA_CERT)")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)")
 	f.DurationVar(&interval, "interval", time.Minute, "resend the full set this often even without changes")
 	return cmd
-}
-
-// watchHTTPClient trusts caFile, when given, besides the system roots.
-func watchHTTPClient(caFile string) (*http.Client, error) {
-	if caFile == "" {
-		return &http.Client{Timeout: 30 * time.Second}, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("--server-ca: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--server-ca %s: no PEM certificate in it", caFile)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Timeout: 30 * time.Second, Transport: tr}, nil
 }

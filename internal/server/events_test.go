@@ -126,7 +126,7 @@ func TestAgentEventsReachServer(t *testing.T) {
 	f := newEventFixture(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sink := agent.NewServerSink(ctx, f.url, f.tokens[store.ScopeIngest])
+	sink := agent.NewServerSink(ctx, f.url, f.tokens[store.ScopeIngest], nil)
 	base := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
 	sent := []agent.Event{
 		{Time: base, Type: agent.EventAgent, Message: "started", Enforcer: agent.MechFanotify, Probes: map[string]string{"bpf-lsm": "refused"}},
