@@ -216,8 +216,14 @@ func (o *serverOptions) run(ctx context.Context, g *globals, sf *serverStoreFlag
 		reported = func(digest string, r *model.Report) { cache.Update(verdictOf(digest, r)) }
 		rs.Reported = reported
 	}
+	metrics := server.NewMetrics(prometheus.NewRegistry())
+	if onDemand != nil {
+		if err := onDemand.registerMetrics(metrics); err != nil {
+			return opErr(err)
+		}
+	}
 	srv := server.New(server.Config{Store: server.WithTokens(st, apiTokens), Matcher: m, Rescanner: rs, Updater: up, EventRetention: o.eventRetention,
-		Metrics: server.NewMetrics(prometheus.NewRegistry()), WorkloadTTL: o.workloadTTL, Reported: reported})
+		Metrics: metrics, WorkloadTTL: o.workloadTTL, Reported: reported})
 	if onDemand != nil {
 		onDemand.api = srv.Handler()
 	}

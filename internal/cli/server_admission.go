@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bulwark-security/bulwark/internal/admission"
 	"github.com/bulwark-security/bulwark/internal/model"
@@ -71,9 +73,23 @@ type demandScanner struct {
 	secret   string // an ingest token known only to this process
 	verdicts admission.Verdicts
 	opts     scan.Options
+	// scans and took, once registered, count scans by result and time
+	// them.
+	scans *prometheus.CounterVec
+	took  prometheus.Histogram
 }
 
 var _ admission.Scanner = (*demandScanner)(nil)
+
+// registerMetrics adds the scan-on-demand counters to the server's
+// /metrics.
+func (s *demandScanner) registerMetrics(m *server.Metrics) error {
+	s.scans = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bulwark_admission_scans_on_demand_total",
+		Help: "Scans the admission webhook ran for images it had no verdict for, by result (ok, error)."}, []string{"result"})
+	s.took = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "bulwark_admission_scan_on_demand_duration_seconds",
+		Help: "Time to scan and store one image on demand.", Buckets: prometheus.ExponentialBuckets(0.25, 2, 10)})
+	return m.Register(s.scans, s.took)
+}
 
 // newDemandScanner returns the scanner and the in-memory ingest token it
 // authenticates with, which the server must accept.
@@ -84,6 +100,20 @@ func newDemandScanner(verdicts admission.Verdicts, opts scan.Options) (*demandSc
 
 // Scan implements admission.Scanner.
 func (s *demandScanner) Scan(ctx context.Context, ref, digest string) (admission.Verdict, error) {
+	start := time.Now()
+	v, err := s.scan(ctx, ref, digest)
+	if s.scans != nil {
+		res := "ok"
+		if err != nil {
+			res = "error"
+		}
+		s.scans.WithLabelValues(res).Inc()
+		s.took.Observe(time.Since(start).Seconds())
+	}
+	return v, err
+}
+
+func (s *demandScanner) scan(ctx context.Context, ref, digest string) (admission.Verdict, error) {
 	if s.api == nil {
 		return admission.Verdict{}, errors.New("the server is not ready")
 	}

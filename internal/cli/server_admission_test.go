@@ -2,10 +2,16 @@ package cli
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/bulwark-security/bulwark/internal/model"
+	"github.com/bulwark-security/bulwark/internal/scan"
+	"github.com/bulwark-security/bulwark/internal/server"
 	"github.com/bulwark-security/bulwark/internal/store"
 )
 
@@ -44,4 +50,34 @@ func TestStoreVerdicts(t *testing.T) {
 	if _, found, err = v.Lookup(context.Background(), "sha256:never"); found || err != nil {
 		t.Errorf("unknown digest: found %v err %v; want not found, no error", found, err)
 	}
+}
+
+func TestDemandScannerMetrics(t *testing.T) {
+	s, tok := newDemandScanner(nil, scan.Options{})
+	if len(tok.Scopes) != 1 || tok.Scopes[0] != store.ScopeIngest {
+		t.Errorf("scan-on-demand token scopes %v, want ingest only", tok.Scopes)
+	}
+	m := server.NewMetrics(prometheus.NewRegistry())
+	if err := s.registerMetrics(m); err != nil {
+		t.Fatal(err)
+	}
+	// Not wired to a server yet: the scan fails and is counted as such.
+	if _, err := s.Scan(context.Background(), "registry.local/web:1.4", "sha256:"+strings.Repeat("a", 64)); err == nil {
+		t.Fatal("scan without a server succeeded")
+	}
+	if got := counterValue(t, s.scans.WithLabelValues("error")); got != 1 {
+		t.Errorf("error scans counted %v, want 1", got)
+	}
+	if got := counterValue(t, s.scans.WithLabelValues("ok")); got != 0 {
+		t.Errorf("ok scans counted %v, want 0", got)
+	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -56,6 +56,17 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	return m
 }
 
+// Register adds collectors of other parts of the server (the admission
+// webhook's scans on demand) to the registry /metrics serves.
+func (m *Metrics) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ObserveRescan records one finished rescan job (a rescan.Rescanner hook).
 func (m *Metrics) ObserveRescan(images int, took time.Duration, err error) {
 	if err != nil {

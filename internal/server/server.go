@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -205,4 +206,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 // API (admission webhooks are called by the Kubernetes API server, whose
 // identity is established by TLS, not by a Bulwark token). Mounted
 // handlers are not API routes and are not in api/openapi.yaml.
-func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// Their requests and latency are in /metrics under their path.
+func (s *Server) Mount(pattern string, h http.Handler) {
+	path := pattern
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		path = p
+	}
+	s.mux.Handle(pattern, s.cfg.Metrics.instrument(path, h.ServeHTTP))
+}
