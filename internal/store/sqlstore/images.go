@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -271,32 +270,61 @@ func (s *Store) Affected(ctx context.Context, ids []string) ([]store.AffectedIma
 	if s.d.IndexHints {
 		hint = " INDEXED BY images_labels"
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT f.digest, i.repo, i.tags, f.vuln_id, f.package, f.version, f.fixed, f.severity
+	// One text column per row, fields joined by the unit separator (no
+	// field can hold it: JSON escapes control characters, and names,
+	// versions and ids have none): the driver then allocates one string
+	// per row instead of eight, and the fields are slices of it.
+	sep := "'" + string(rune(fieldSep)) + "'"
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT f.digest || `+sep+` || i.repo || `+sep+` || i.tags || `+sep+` || f.vuln_id
+		|| `+sep+` || f.package || `+sep+` || f.version || `+sep+` || f.fixed || `+sep+` || f.severity
 		FROM findings f JOIN images i`+hint+` ON i.digest = f.digest WHERE f.vuln_id IN `+in(len(ids))+` ORDER BY f.digest, f.package, f.version`), anys(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: affected: %w", s.d.Name, err)
 	}
 	defer rows.Close()
-	// A widespread CVE yields a row per image; keep the per-row work to
-	// the strings the answer holds.
-	var tags, fixed, sev sql.RawBytes
+	var line string
+	var fields [8]string
 	for rows.Next() {
-		var a store.AffectedImage
-		if err := rows.Scan(&a.Digest, &a.Repo, &tags, &a.VulnID, &a.Package, &a.Version, &fixed, &sev); err != nil {
+		if err := rows.Scan(&line); err != nil {
 			return nil, fmt.Errorf("%s: affected: %w", s.d.Name, err)
 		}
-		a.Tags = decodeTags(tags)
-		if len(fixed) > 0 {
-			a.FixedVersions = strings.Split(string(fixed), ",")
+		if !splitFields(line, fields[:]) {
+			return nil, fmt.Errorf("%s: affected: a findings row does not have 8 fields", s.d.Name)
 		}
-		a.Severity = rating(sev)
+		a := store.AffectedImage{Digest: fields[0], Repo: fields[1], Tags: decodeTags(fields[2]),
+			VulnID: fields[3], Package: fields[4], Version: fields[5], Severity: rating(fields[7])}
+		if fields[6] != "" {
+			a.FixedVersions = strings.Split(fields[6], ",")
+		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
 }
 
+// fieldSep joins the columns of a row read as one string.
+const fieldSep = 0x1f
+
+// splitFields splits line at fieldSep into exactly len(out) fields.
+func splitFields(line string, out []string) bool {
+	for i := range out {
+		if i == len(out)-1 {
+			if strings.IndexByte(line, fieldSep) >= 0 {
+				return false
+			}
+			out[i] = line
+			return true
+		}
+		j := strings.IndexByte(line, fieldSep)
+		if j < 0 {
+			return false
+		}
+		out[i], line = line[:j], line[j+1:]
+	}
+	return true
+}
+
 // rating returns the stored severity, sharing the constants' strings.
-func rating(b []byte) model.Rating {
+func rating(b string) model.Rating {
 	switch model.Rating(b) {
 	case model.RatingCritical:
 		return model.RatingCritical
@@ -316,26 +344,26 @@ func rating(b []byte) model.Rating {
 
 // decodeTags reads the JSON array of tags an images row holds, without
 // the reflection of encoding/json for the common case of plain strings.
-func decodeTags(b []byte) []string {
-	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' || bytes.IndexByte(b, '\\') >= 0 {
+func decodeTags(b string) []string {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' || strings.IndexByte(b, '\\') >= 0 {
 		var out []string
-		_ = json.Unmarshal(b, &out)
+		_ = json.Unmarshal([]byte(b), &out)
 		return out
 	}
 	body := b[1 : len(b)-1]
 	if len(body) == 0 {
 		return nil
 	}
-	out := make([]string, 0, bytes.Count(body, []byte{','})+1)
+	out := make([]string, 0, strings.Count(body, ",")+1)
 	for len(body) > 0 {
 		if body[0] != '"' {
 			break
 		}
-		end := bytes.IndexByte(body[1:], '"')
+		end := strings.IndexByte(body[1:], '"')
 		if end < 0 {
 			break
 		}
-		out = append(out, string(body[1:1+end]))
+		out = append(out, body[1:1+end])
 		body = body[2+end:]
 		if len(body) > 0 && body[0] == ',' {
 			body = body[1:]

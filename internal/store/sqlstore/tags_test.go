@@ -13,7 +13,7 @@ func TestDecodeTags(t *testing.T) {
 		{"a,b", `quote"d`, `back\slash`, "<html>", "ünï"},
 	} {
 		b, _ := json.Marshal(tags)
-		got := decodeTags(b)
+		got := decodeTags(string(b))
 		var want []string
 		_ = json.Unmarshal(b, &want)
 		if len(want) == 0 {
@@ -37,8 +37,21 @@ func FuzzDecodeTags(f *testing.F) {
 		enc, _ := json.Marshal([]string{a, b})
 		var want []string
 		_ = json.Unmarshal(enc, &want)
-		if diff := cmp.Diff(want, decodeTags(enc)); diff != "" {
+		if diff := cmp.Diff(want, decodeTags(string(enc))); diff != "" {
 			t.Errorf("decodeTags(%s) (-want +got):\n%s", enc, diff)
 		}
 	})
+}
+
+func TestSplitFields(t *testing.T) {
+	sep := string(rune(fieldSep))
+	var out [3]string
+	if !splitFields("a"+sep+sep+"c", out[:]) || out != [3]string{"a", "", "c"} {
+		t.Errorf("splitFields(a,,c) = %q", out)
+	}
+	for _, bad := range []string{"a" + sep + "b", "a" + sep + "b" + sep + "c" + sep + "d", ""} {
+		if splitFields(bad, out[:]) {
+			t.Errorf("splitFields(%q) into 3 fields succeeded", bad)
+		}
+	}
 }
