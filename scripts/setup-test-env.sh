@@ -27,6 +27,8 @@ probes=(
   "dpkg-dev:command -v dpkg-architecture"
   "zstd:command -v zstd"
   "curl:command -v curl"
+  "gcc:command -v gcc"
+  "libc6-dev:test -f /usr/include/stdlib.h"
 )
 missing=()
 for entry in "${probes[@]}"; do

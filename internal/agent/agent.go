@@ -59,6 +59,7 @@ type Agent struct {
 	probes   map[string]string
 	cgroups  *cgroupIndex
 	hashes   *hashCache
+	procs    *procCache
 	procRoot string
 
 	mu         sync.Mutex
@@ -112,7 +113,7 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a := &Agent{
 		opts: opts, base: base, probes: map[string]string{},
-		cgroups: newCgroupIndex(root), hashes: newHashCache(8192), procRoot: "/proc",
+		cgroups: newCgroupIndex(root), hashes: newHashCache(8192), procs: newProcCache(8192), procRoot: "/proc",
 		containers: map[string]*tracked{}, byOvlDev: map[uint64]*tracked{}, dirty: map[string]bool{},
 	}
 	a.kern, err = loadKernel(opts.WakeupEvents, opts.Poll)
