@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"time"
+
+	"github.com/bulwark-security/bulwark/internal/model"
 )
 
 // Event types.
@@ -26,47 +27,12 @@ const (
 	MechObserve  = "observe"    // reported only
 )
 
-// Event is one JSON line on the agent's output. The schema is documented
-// in docs/runtime.md; fields are only ever added.
-type Event struct {
-	Time time.Time `json:"time"`
-	Type string    `json:"type"`
-
-	ContainerID   string   `json:"containerId,omitempty"`
-	ContainerName string   `json:"containerName,omitempty"`
-	ImageDigest   string   `json:"imageDigest,omitempty"`
-	ImageName     string   `json:"imageName,omitempty"`
-	RepoDigests   []string `json:"repoDigests,omitempty"`
-	Pod           string   `json:"pod,omitempty"`
-	Namespace     string   `json:"namespace,omitempty"`
-
-	PID     uint32    `json:"pid,omitempty"`
-	Comm    string    `json:"comm,omitempty"`
-	Path    string    `json:"path,omitempty"`
-	SHA256  string    `json:"sha256,omitempty"`
-	Drift   bool      `json:"drift,omitempty"`
-	Parents []Process `json:"parents,omitempty"`
-
-	Verdict   string `json:"verdict,omitempty"`
-	Mode      string `json:"mode,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Mechanism string `json:"mechanism,omitempty"`
-
-	// Agent events.
-	Message    string            `json:"message,omitempty"`
-	Enforcer   string            `json:"enforcer,omitempty"`
-	Probes     map[string]string `json:"probes,omitempty"`
-	Dropped    *uint64           `json:"dropped,omitempty"`
-	Unresolved uint64            `json:"unresolved,omitempty"`
-	Profile    string            `json:"profile,omitempty"`
-}
+// Event is one JSON line on the agent's output (docs/runtime.md); the
+// server stores the same schema.
+type Event = model.RuntimeEvent
 
 // Process is one ancestor in an exec's parent chain, nearest first.
-type Process struct {
-	PID  uint32 `json:"pid"`
-	Comm string `json:"comm,omitempty"`
-	Path string `json:"path,omitempty"`
-}
+type Process = model.RuntimeProcess
 
 // Sink receives events.
 type Sink interface {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/server"
 	"github.com/bulwark-security/bulwark/internal/store"
 	"github.com/bulwark-security/bulwark/internal/store/sqlite"
@@ -26,7 +27,7 @@ func TestEventsCommand(t *testing.T) {
 	}
 	digest := "sha256:" + strings.Repeat("1", 64)
 	now := time.Now().UTC()
-	evs := []store.RuntimeEvent{
+	evs := []model.RuntimeEvent{
 		{Time: now.Add(-2 * time.Hour), Type: "exec", ImageDigest: digest, Namespace: "shop", Pod: "cart-1", Path: "/usr/bin/old", Verdict: "alert", Reason: "old"},
 		{Time: now.Add(-time.Minute), Type: "exec", ImageDigest: digest, Namespace: "shop", Pod: "cart-1", ContainerName: "app", Path: "/tmp/x", Drift: true, Verdict: "deny", Reason: "not from the image"},
 		{Time: now.Add(-time.Minute), Type: "exec", ImageDigest: "sha256:" + strings.Repeat("2", 64), Namespace: "web", Path: "/bin/ls", Verdict: "alert"},

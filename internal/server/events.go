@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/store"
 )
 
@@ -40,7 +41,7 @@ var (
 )
 
 // validateEvent reports the first problem with e, naming the field.
-func validateEvent(e *store.RuntimeEvent, now time.Time) error {
+func validateEvent(e *model.RuntimeEvent, now time.Time) error {
 	if !eventTypes[e.Type] {
 		return fmt.Errorf("type %q: want exec or agent", e.Type)
 	}
@@ -99,7 +100,7 @@ type EventsResponse struct {
 // without a trace on either side.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxEventBody)
-	var evs []store.RuntimeEvent
+	var evs []model.RuntimeEvent
 	if err := json.NewDecoder(r.Body).Decode(&evs); err != nil {
 		s.cfg.Metrics.EventBatchesRejected.Inc()
 		var mbe *http.MaxBytesError
@@ -121,7 +122,6 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		if err := validateEvent(&evs[i], now); err != nil {
 			return reject("runtime events: event %d: %v", i, err)
 		}
-		evs[i].ID, evs[i].Received = 0, time.Time{}
 	}
 	if err := s.cfg.Store.PutRuntimeEvents(r.Context(), evs, now); err != nil {
 		s.cfg.Metrics.RuntimeEvents.WithLabelValues("error").Add(float64(len(evs)))

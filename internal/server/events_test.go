@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bulwark-security/bulwark/internal/agent"
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/server"
 	"github.com/bulwark-security/bulwark/internal/store"
 	"github.com/bulwark-security/bulwark/internal/store/sqlite"
@@ -256,9 +257,9 @@ func TestRunExpiresRuntimeEvents(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	f := newEventFixture(t, func() time.Time { return now })
 	ctx := context.Background()
-	old := store.RuntimeEvent{Time: now.Add(-25 * time.Hour), Type: "agent", Message: "old"}
-	fresh := store.RuntimeEvent{Time: now.Add(-23 * time.Hour), Type: "agent", Message: "fresh"}
-	if err := f.st.PutRuntimeEvents(ctx, []store.RuntimeEvent{old, fresh}, now); err != nil {
+	old := model.RuntimeEvent{Time: now.Add(-25 * time.Hour), Type: "agent", Message: "old"}
+	fresh := model.RuntimeEvent{Time: now.Add(-23 * time.Hour), Type: "agent", Message: "fresh"}
+	if err := f.st.PutRuntimeEvents(ctx, []model.RuntimeEvent{old, fresh}, now); err != nil {
 		t.Fatal(err)
 	}
 	rctx, cancel := context.WithCancel(ctx)

@@ -8,24 +8,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/store"
 )
 
 // PutRuntimeEvents stores a batch of agent events in one transaction. The
 // columns a query filters on are kept apart; the whole event is kept as
 // JSON so fields the agent adds later survive without a migration.
-func (s *Store) PutRuntimeEvents(ctx context.Context, evs []store.RuntimeEvent, received time.Time) error {
+func (s *Store) PutRuntimeEvents(ctx context.Context, evs []model.RuntimeEvent, received time.Time) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	rows := make([][]any, 0, len(evs))
 	for i := range evs {
-		e := evs[i]
+		e := &evs[i]
 		if e.Time.IsZero() || e.Type == "" {
 			return fmt.Errorf("put runtime events: event %d: time and type are required", i)
 		}
-		e.ID, e.Received = 0, time.Time{}
-		b, err := json.Marshal(&e)
+		b, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("put runtime events: event %d: %w", i, err)
 		}
@@ -84,7 +84,7 @@ func (s *Store) RuntimeEvents(ctx context.Context, q store.RuntimeEventQuery) ([
 			return nil, fmt.Errorf("%s: runtime events: %w", s.d.Name, err)
 		}
 		var e store.RuntimeEvent
-		if err := json.Unmarshal(b, &e); err != nil {
+		if err := json.Unmarshal(b, &e.RuntimeEvent); err != nil {
 			return nil, fmt.Errorf("%s: runtime event %d: %w", s.d.Name, id, err)
 		}
 		e.ID, e.Received = id, fromNanos(received)

@@ -292,7 +292,7 @@ func (s *Store) Affected(ctx context.Context, ids []string) ([]store.AffectedIma
 			return nil, fmt.Errorf("%s: affected: a findings row does not have 8 fields", s.d.Name)
 		}
 		a := store.AffectedImage{Digest: fields[0], Repo: fields[1], Tags: decodeTags(fields[2]),
-			VulnID: fields[3], Package: fields[4], Version: fields[5], Severity: rating(fields[7])}
+			VulnID: fields[3], Package: fields[4], Version: fields[5], Severity: model.Rating(fields[7])}
 		if fields[6] != "" {
 			a.FixedVersions = strings.Split(fields[6], ",")
 		}
@@ -321,25 +321,6 @@ func splitFields(line string, out []string) bool {
 		out[i], line = line[:j], line[j+1:]
 	}
 	return true
-}
-
-// rating returns the stored severity, sharing the constants' strings.
-func rating(b string) model.Rating {
-	switch model.Rating(b) {
-	case model.RatingCritical:
-		return model.RatingCritical
-	case model.RatingHigh:
-		return model.RatingHigh
-	case model.RatingMedium:
-		return model.RatingMedium
-	case model.RatingLow:
-		return model.RatingLow
-	case model.RatingNegligible:
-		return model.RatingNegligible
-	case model.RatingUnknown:
-		return model.RatingUnknown
-	}
-	return model.Rating(b)
 }
 
 // decodeTags reads the JSON array of tags an images row holds, without

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/bulwark-security/bulwark/internal/model"
 	"github.com/bulwark-security/bulwark/internal/store"
 	"github.com/bulwark-security/bulwark/internal/store/sqlstore"
 )
@@ -17,42 +17,41 @@ func testRuntimeEvents(t *testing.T, s *sqlstore.Store) {
 	c := withClock(s)
 	t0 := c.t
 	dropped := uint64(3)
-	exec := func(at time.Duration, digest, ns, verdict, path string) store.RuntimeEvent {
-		return store.RuntimeEvent{Time: t0.Add(at), Type: "exec", ContainerID: "c1", ImageDigest: digest, Namespace: ns,
+	exec := func(at time.Duration, digest, ns, verdict, path string) model.RuntimeEvent {
+		return model.RuntimeEvent{Time: t0.Add(at), Type: "exec", ContainerID: "c1", ImageDigest: digest, Namespace: ns,
 			Pod: "cart-1", PID: 42, Comm: "sh", Path: path, SHA256: "ab12", Verdict: verdict, Mode: "alert",
-			Reason: "not in profile", Mechanism: "observe", Parents: []store.RuntimeProcess{{PID: 1, Comm: "tini", Path: "/sbin/tini"}}}
+			Reason: "not in profile", Mechanism: "observe", Parents: []model.RuntimeProcess{{PID: 1, Comm: "tini", Path: "/sbin/tini"}}}
 	}
 	e1 := exec(-3*time.Hour, "sha256:aaa", "shop", "alert", "/bin/sh")
 	e2 := exec(-2*time.Hour, "sha256:aaa", "shop", "allow", "/usr/bin/id")
 	e3 := exec(-time.Hour, "sha256:bbb", "web", "deny", "/tmp/x")
 	e3.Drift = true
-	agentEv := store.RuntimeEvent{Time: t0.Add(-30 * time.Minute), Type: "agent", Message: "stopped", Dropped: &dropped,
+	agentEv := model.RuntimeEvent{Time: t0.Add(-30 * time.Minute), Type: "agent", Message: "stopped", Dropped: &dropped,
 		Probes: map[string]string{"bpf-lsm": "refused"}}
-	if err := s.PutRuntimeEvents(ctx, []store.RuntimeEvent{e1, e2}, t0); err != nil {
+	if err := s.PutRuntimeEvents(ctx, []model.RuntimeEvent{e1, e2}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutRuntimeEvents(ctx, []store.RuntimeEvent{e3, agentEv}, t0.Add(time.Second)); err != nil {
+	if err := s.PutRuntimeEvents(ctx, []model.RuntimeEvent{e3, agentEv}, t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	ignore := cmpopts.IgnoreFields(store.RuntimeEvent{}, "ID", "Received")
 	for _, tc := range []struct {
 		name string
 		q    store.RuntimeEventQuery
-		want []store.RuntimeEvent
+		want []model.RuntimeEvent
 	}{
-		{"all newest first", store.RuntimeEventQuery{}, []store.RuntimeEvent{agentEv, e3, e2, e1}},
-		{"digest", store.RuntimeEventQuery{Digest: "sha256:aaa"}, []store.RuntimeEvent{e2, e1}},
-		{"namespace and verdict", store.RuntimeEventQuery{Namespace: "shop", Verdict: "alert"}, []store.RuntimeEvent{e1}},
-		{"type", store.RuntimeEventQuery{Type: "agent"}, []store.RuntimeEvent{agentEv}},
-		{"since is inclusive", store.RuntimeEventQuery{Since: e2.Time}, []store.RuntimeEvent{agentEv, e3, e2}},
-		{"limit keeps the newest", store.RuntimeEventQuery{Limit: 2}, []store.RuntimeEvent{agentEv, e3}},
-		{"no match", store.RuntimeEventQuery{Digest: "sha256:ccc"}, []store.RuntimeEvent{}},
+		{"all newest first", store.RuntimeEventQuery{}, []model.RuntimeEvent{agentEv, e3, e2, e1}},
+		{"digest", store.RuntimeEventQuery{Digest: "sha256:aaa"}, []model.RuntimeEvent{e2, e1}},
+		{"namespace and verdict", store.RuntimeEventQuery{Namespace: "shop", Verdict: "alert"}, []model.RuntimeEvent{e1}},
+		{"type", store.RuntimeEventQuery{Type: "agent"}, []model.RuntimeEvent{agentEv}},
+		{"since is inclusive", store.RuntimeEventQuery{Since: e2.Time}, []model.RuntimeEvent{agentEv, e3, e2}},
+		{"limit keeps the newest", store.RuntimeEventQuery{Limit: 2}, []model.RuntimeEvent{agentEv, e3}},
+		{"no match", store.RuntimeEventQuery{Digest: "sha256:ccc"}, []model.RuntimeEvent{}},
 	} {
 		got, err := s.RuntimeEvents(ctx, tc.q)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if diff := cmp.Diff(tc.want, got, ignore); diff != "" {
+		if diff := cmp.Diff(tc.want, reported(got)); diff != "" {
 			t.Errorf("%s: RuntimeEvents (-want +got):\n%s", tc.name, diff)
 		}
 	}
@@ -75,11 +74,11 @@ func testRuntimeEvents(t *testing.T, s *sqlstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]store.RuntimeEvent{agentEv, e3, e2}, got, ignore); diff != "" {
+	if diff := cmp.Diff([]model.RuntimeEvent{agentEv, e3, e2}, reported(got)); diff != "" {
 		t.Errorf("after retention (-want +got):\n%s", diff)
 	}
 
-	if err := s.PutRuntimeEvents(ctx, []store.RuntimeEvent{e1, {Type: "exec"}}, t0); err == nil {
+	if err := s.PutRuntimeEvents(ctx, []model.RuntimeEvent{e1, {Type: "exec"}}, t0); err == nil {
 		t.Error("PutRuntimeEvents accepted an event without time")
 	}
 	got, err = s.RuntimeEvents(ctx, store.RuntimeEventQuery{})
@@ -92,4 +91,14 @@ func testRuntimeEvents(t *testing.T, s *sqlstore.Store) {
 	if err := s.PutRuntimeEvents(ctx, nil, t0); err != nil {
 		t.Errorf("PutRuntimeEvents(nil) = %v", err)
 	}
+}
+
+// reported strips the server's ID and receive time from stored events,
+// leaving what the agents reported.
+func reported(evs []store.RuntimeEvent) []model.RuntimeEvent {
+	out := make([]model.RuntimeEvent, len(evs))
+	for i := range evs {
+		out[i] = evs[i].RuntimeEvent
+	}
+	return out
 }
