@@ -3,14 +3,13 @@ package attest
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 
+	"github.com/bulwark-security/bulwark/internal/image"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -59,59 +58,13 @@ func (r Registry) options(ctx context.Context) []remote.Option {
 }
 
 func (r Registry) insecure(host string) bool {
-	for _, h := range r.InsecureRegistries {
-		if strings.EqualFold(h, host) {
-			return true
-		}
-		if sh, _, err := net.SplitHostPort(host); err == nil && strings.EqualFold(h, sh) {
-			return true
-		}
-	}
-	return false
+	return image.InsecureRegistry(host, r.InsecureRegistries)
 }
 
-// guard refuses plain HTTP to anything but loopback and listed hosts:
-// go-containerregistry would otherwise fall back to HTTP for private
-// addresses, and a signature check must not be downgraded silently.
+// guard refuses plain HTTP to anything but loopback and listed hosts, so
+// a signature check is never downgraded silently (image.GuardTransport).
 func (r Registry) guard() http.RoundTripper {
-	base := r.Transport
-	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	var loose http.RoundTripper
-	if t, ok := base.(*http.Transport); ok && len(r.InsecureRegistries) > 0 {
-		l := t.Clone()
-		l.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for listed insecure registries
-		loose = l
-	}
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		host := req.URL.Host
-		listed := r.insecure(host)
-		if req.URL.Scheme == "http" && !listed && !isLoopback(host) {
-			return nil, fmt.Errorf("%s: plain HTTP refused: the registry is neither loopback nor listed as insecure", host)
-		}
-		if listed && loose != nil {
-			return loose.RoundTrip(req)
-		}
-		return base.RoundTrip(req)
-	})
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-func isLoopback(host string) bool {
-	h := host
-	if sh, _, err := net.SplitHostPort(host); err == nil {
-		h = sh
-	}
-	h = strings.Trim(h, "[]")
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
+	return image.GuardTransport(r.Transport, r.InsecureRegistries)
 }
 
 // parseRepo parses the repository of ref (tag or digest ignored).

@@ -26,7 +26,7 @@ func openRemote(ctx context.Context, ref, spec string, opts Options) (Image, err
 	}
 	var nameOpts []name.Option
 	host := registryHost(spec)
-	insecure := isInsecure(host, opts.InsecureRegistries)
+	insecure := InsecureRegistry(host, opts.InsecureRegistries)
 	if insecure {
 		nameOpts = append(nameOpts, name.Insecure)
 	}
@@ -34,7 +34,7 @@ func openRemote(ctx context.Context, ref, spec string, opts Options) (Image, err
 	if err != nil {
 		return nil, markErr(ErrBadReference, fmt.Errorf("%s: %v", ref, err))
 	}
-	tr := guardTransport(opts.InsecureRegistries)
+	tr := GuardTransport(nil, opts.InsecureRegistries)
 	img, err := remote.Image(r,
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
@@ -108,7 +108,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func isInsecure(host string, insecure []string) bool {
+// InsecureRegistry reports whether host (host[:port]) is listed in insecure,
+// with or without its port.
+func InsecureRegistry(host string, insecure []string) bool {
 	for _, h := range insecure {
 		if strings.EqualFold(h, host) {
 			return true
@@ -122,20 +124,25 @@ func isInsecure(host string, insecure []string) bool {
 
 var errPlainHTTP = errors.New("plain HTTP refused: the registry is neither loopback nor listed with --insecure-registry")
 
-// guardTransport refuses plain-HTTP requests to anything but loopback and
-// the listed insecure registries (go-containerregistry would otherwise fall
-// back to HTTP for private RFC 1918 addresses), and skips TLS verification
-// only for the listed registries.
-func guardTransport(insecure []string) http.RoundTripper {
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	var loose *http.Transport
-	if len(insecure) > 0 {
-		loose = base.Clone()
-		loose.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for --insecure-registry hosts
+// GuardTransport wraps base (nil: a clone of http.DefaultTransport) for
+// registry traffic: it refuses plain-HTTP requests to anything but
+// loopback and the listed insecure registries (go-containerregistry would
+// otherwise fall back to HTTP for private RFC 1918 addresses, silently
+// downgrading a pull or a signature check), and skips TLS verification
+// only for the listed registries (when base is an *http.Transport).
+func GuardTransport(base http.RoundTripper, insecure []string) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	var loose http.RoundTripper
+	if t, ok := base.(*http.Transport); ok && len(insecure) > 0 {
+		l := t.Clone()
+		l.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for --insecure-registry hosts
+		loose = l
 	}
 	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		host := req.URL.Host
-		listed := isInsecure(host, insecure)
+		listed := InsecureRegistry(host, insecure)
 		if req.URL.Scheme == "http" && !listed && !isLoopback(host) {
 			return nil, fmt.Errorf("%s: %w", host, errPlainHTTP)
 		}

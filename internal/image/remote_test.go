@@ -7,7 +7,7 @@ import (
 )
 
 func TestGuardTransport(t *testing.T) {
-	tr := guardTransport([]string{"registry.internal:5000"})
+	tr := GuardTransport(nil, []string{"registry.internal:5000"})
 	tests := map[string]bool{ // URL -> refused before any connection
 		"http://10.1.2.3/v2/":               false,
 		"http://192.168.1.10:5000/v2/":      false,
