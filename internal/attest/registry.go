@@ -67,8 +67,9 @@ func (r Registry) guard() http.RoundTripper {
 	return image.GuardTransport(r.Transport, r.InsecureRegistries)
 }
 
-// parseRepo parses the repository of ref (tag or digest ignored).
-func (r Registry) parseRepo(ref string) (name.Repository, error) {
+// parseRef parses ref, over plain HTTP when its registry is listed as
+// insecure.
+func (r Registry) parseRef(ref string) (name.Reference, error) {
 	var opts []name.Option
 	host, _, _ := strings.Cut(ref, "/")
 	if r.insecure(host) {
@@ -76,7 +77,16 @@ func (r Registry) parseRepo(ref string) (name.Repository, error) {
 	}
 	pr, err := name.ParseReference(ref, opts...)
 	if err != nil {
-		return name.Repository{}, fmt.Errorf("image reference %q: %w", ref, err)
+		return nil, fmt.Errorf("image reference %q: %w", ref, err)
+	}
+	return pr, nil
+}
+
+// parseRepo parses the repository of ref (tag or digest ignored).
+func (r Registry) parseRepo(ref string) (name.Repository, error) {
+	pr, err := r.parseRef(ref)
+	if err != nil {
+		return name.Repository{}, err
 	}
 	return pr.Context(), nil
 }
@@ -84,14 +94,9 @@ func (r Registry) parseRepo(ref string) (name.Repository, error) {
 // Digest resolves ref (a tag or a digest reference) to the manifest
 // digest the registry serves for it.
 func (r Registry) Digest(ctx context.Context, ref string) (string, error) {
-	var opts []name.Option
-	host, _, _ := strings.Cut(ref, "/")
-	if r.insecure(host) {
-		opts = append(opts, name.Insecure)
-	}
-	pr, err := name.ParseReference(ref, opts...)
+	pr, err := r.parseRef(ref)
 	if err != nil {
-		return "", fmt.Errorf("image reference %q: %w", ref, err)
+		return "", err
 	}
 	if d, ok := pr.(name.Digest); ok {
 		return d.DigestStr(), nil

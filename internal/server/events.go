@@ -205,14 +205,5 @@ func (s *Server) expireEvents(ctx context.Context, every time.Duration, onErr fu
 		s.cfg.Metrics.RuntimeEventsExpired.Add(float64(n))
 	}
 	run()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			run()
-		}
-	}
+	repeat(ctx, every, run)
 }

@@ -129,6 +129,11 @@ func (s *Server) scheduleUpdates(ctx context.Context, every time.Duration, onErr
 	if _, _, ok := s.cfg.Matcher.DBInfo(); !ok {
 		update()
 	}
+	repeat(ctx, every, update)
+}
+
+// repeat calls f every interval until ctx ends.
+func repeat(ctx context.Context, every time.Duration, f func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -136,7 +141,7 @@ func (s *Server) scheduleUpdates(ctx context.Context, every time.Duration, onErr
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			update()
+			f()
 		}
 	}
 }
