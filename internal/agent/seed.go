@@ -183,6 +183,10 @@ func (v seedView) readLayer(ctx context.Context, img image.Image, layer int) err
 		return err
 	}
 	defer rc.Close()
+	// What this layer deletes from lower layers is applied once, after
+	// the layer: deleting subtrees at each whiteout would cost a pass over
+	// the whole view per whiteout, which a hostile image could make huge.
+	gone, opaque := map[string]bool{}, map[string]bool{}
 	tr := tar.NewReader(rc)
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
@@ -192,6 +196,7 @@ func (v seedView) readLayer(ctx context.Context, img image.Image, layer int) err
 		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			v.hide(gone, opaque, layer)
 			return nil
 		}
 		if err != nil {
@@ -203,11 +208,11 @@ func (v seedView) readLayer(ctx context.Context, img image.Image, layer int) err
 		p := path.Clean("/" + h.Name)
 		dir, base := path.Split(p)
 		if base == ".wh..wh..opq" {
-			v.removeUnder(path.Clean(dir), layer)
+			opaque[path.Clean(dir)] = true
 			continue
 		}
 		if name, ok := strings.CutPrefix(base, ".wh."); ok {
-			v.removeTree(path.Join(dir, name))
+			gone[path.Join(dir, name)] = true
 			continue
 		}
 		f := &seedFile{layer: layer}
@@ -235,7 +240,7 @@ func (v seedView) readLayer(ctx context.Context, img image.Image, layer int) err
 			continue
 		}
 		if old := v[p]; old != nil && old.kind == tar.TypeDir && f.kind != tar.TypeDir {
-			v.removeTree(p)
+			gone[p] = true // the lower directory's contents go with it
 		}
 		v[p] = f
 	}
@@ -271,25 +276,33 @@ func (f *seedFile) read(r io.Reader, p string, size int64) error {
 	return nil
 }
 
-func (v seedView) removeTree(p string) {
-	delete(v, p)
-	prefix := p + "/"
-	for k := range v {
-		if strings.HasPrefix(k, prefix) {
+// hide removes what lower layers put at or under a path in gone, and
+// strictly under a directory in opaque: one pass over the view, looking
+// up each entry's ancestors.
+func (v seedView) hide(gone, opaque map[string]bool, layer int) {
+	if len(gone) == 0 && len(opaque) == 0 {
+		return
+	}
+	for k, f := range v {
+		if f.layer < layer && hiddenBy(k, gone, opaque) {
 			delete(v, k)
 		}
 	}
 }
 
-// removeUnder empties dir of what lower layers put there (an opaque
-// directory keeps only its own layer's entries).
-func (v seedView) removeUnder(dir string, layer int) {
-	prefix := strings.TrimSuffix(dir, "/") + "/"
-	for k, f := range v {
-		if strings.HasPrefix(k, prefix) && f.layer < layer {
-			delete(v, k)
+// hiddenBy reports whether p or an ancestor is in gone, or a strict
+// ancestor is in opaque.
+func hiddenBy(p string, gone, opaque map[string]bool) bool {
+	if gone[p] {
+		return true
+	}
+	for p != "/" {
+		p = path.Dir(p)
+		if gone[p] || opaque[p] {
+			return true
 		}
 	}
+	return false
 }
 
 // resolve follows symlinks in every component of p within the image's

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -238,4 +239,28 @@ func FuzzInterpreterInPrefix(f *testing.F) {
 			t.Fatalf("relative interpreter %q", got)
 		}
 	})
+}
+
+func TestSeedViewHide(t *testing.T) {
+	v := seedView{
+		"/usr":               {layer: 0, kind: tar.TypeDir},
+		"/usr/local/bin/a":   {layer: 0},
+		"/usr/local/bin/new": {layer: 1}, // written by the hiding layer itself
+		"/usr/bin/ls":        {layer: 0},
+		"/opt/x/y":           {layer: 0},
+		"/opt":               {layer: 0, kind: tar.TypeDir},
+		"/srv/file":          {layer: 1}, // a directory replaced by a file
+		"/srv/file/old":      {layer: 0},
+		"/srv/filer":         {layer: 0}, // a sibling whose name shares the prefix
+	}
+	v.hide(map[string]bool{"/usr/local": true, "/srv/file": true}, map[string]bool{"/opt": true}, 1)
+	var got []string
+	for k := range v {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	want := []string{"/opt", "/srv/file", "/srv/filer", "/usr", "/usr/bin/ls", "/usr/local/bin/new"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after hide (-want +got):\n%s", diff)
+	}
 }
