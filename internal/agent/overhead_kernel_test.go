@@ -136,18 +136,21 @@ func TestExecOverhead(t *testing.T) {
 	}
 }
 
-// countingSink counts exec events by path without keeping them.
+// countingSink counts exec events by path without keeping them: of one
+// container when container is set, else of all.
 type countingSink struct {
-	mu     sync.Mutex
-	byPath map[string]int
+	container string
+	mu        sync.Mutex
+	byPath    map[string]int
 }
 
 func (c *countingSink) Emit(e *Event) error {
+	if e.Type != EventExec || (c.container != "" && e.ContainerID != c.container) {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.Type == EventExec {
-		c.byPath[e.Path]++
-	}
+	c.byPath[e.Path]++
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -116,29 +115,6 @@ func parseExecRun(out string) (execRun, error) {
 	return r, nil
 }
 
-// pathSink counts one container's exec events by path.
-type pathSink struct {
-	container string
-	mu        sync.Mutex
-	byPath    map[string]int
-}
-
-func (s *pathSink) Emit(e *Event) error {
-	if e.Type != EventExec || e.ContainerID != s.container {
-		return nil
-	}
-	s.mu.Lock()
-	s.byPath[e.Path]++
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *pathSink) count(p string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.byPath[p]
-}
-
 // TestAgentExecRate drives static execs inside a container at and above
 // targetRate with the whole agent attached, reporting every exec, and
 // checks that each one is reported: none lost at the paced rate, and at
@@ -163,7 +139,7 @@ func TestAgentExecRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := &pathSink{container: c.ID, byPath: map[string]int{}}
+	sink := &countingSink{container: c.ID, byPath: map[string]int{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// EmitAllowed makes every exec an event whatever its verdict.
